@@ -1,0 +1,146 @@
+//! Roles (what a position is) and the capabilities they grant.
+
+use crate::org::NodeKind;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Director,
+    MarketManager,
+    AreaManager,
+    Kam,
+    SalesRep,
+    OrderDesk,
+    Billing,
+    Finance,
+    Warehouse,
+    Admin,
+}
+
+/// What a role may do; the scope (where) comes from the position's place in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    ViewPeople,
+    ManagePeople,
+    ViewOrg,
+    ManageOrg,
+    ViewAudit,
+    ManageTokens,
+}
+
+/// How far a role's view reaches inside its node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    /// Everything at or below the position's node.
+    Subtree,
+    /// Only records the person owns (a rep's own customers), inside the node.
+    Own,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::Director,
+        Role::MarketManager,
+        Role::AreaManager,
+        Role::Kam,
+        Role::SalesRep,
+        Role::OrderDesk,
+        Role::Billing,
+        Role::Finance,
+        Role::Warehouse,
+        Role::Admin,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Director => "director",
+            Role::MarketManager => "market_manager",
+            Role::AreaManager => "area_manager",
+            Role::Kam => "kam",
+            Role::SalesRep => "sales_rep",
+            Role::OrderDesk => "order_desk",
+            Role::Billing => "billing",
+            Role::Finance => "finance",
+            Role::Warehouse => "warehouse",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn scope_kind(self) -> ScopeKind {
+        match self {
+            Role::Kam | Role::SalesRep => ScopeKind::Own,
+            _ => ScopeKind::Subtree,
+        }
+    }
+
+    /// The node kinds a position of this role may sit at.
+    pub fn allowed_node_kinds(self) -> &'static [NodeKind] {
+        use NodeKind::*;
+        match self {
+            Role::Director | Role::Admin => &[Company],
+            Role::MarketManager => &[Market],
+            Role::AreaManager => &[Area],
+            Role::Kam | Role::SalesRep => &[Area, City],
+            Role::OrderDesk | Role::Billing | Role::Finance | Role::Warehouse => &[Company, Market],
+        }
+    }
+
+    pub fn capabilities(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Role::Admin => &[
+                ViewPeople,
+                ManagePeople,
+                ViewOrg,
+                ManageOrg,
+                ViewAudit,
+                ManageTokens,
+            ],
+            Role::Director => &[ViewPeople, ViewOrg, ViewAudit],
+            Role::MarketManager | Role::AreaManager => &[ViewPeople, ViewOrg, ViewAudit],
+            Role::OrderDesk | Role::Billing | Role::Finance | Role::Warehouse => {
+                &[ViewPeople, ViewOrg]
+            }
+            Role::Kam | Role::SalesRep => &[ViewOrg],
+        }
+    }
+
+    pub fn can(self, capability: Capability) -> bool {
+        self.capabilities().contains(&capability)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("ceo"), None);
+    }
+
+    #[test]
+    fn only_admin_manages_people_and_org() {
+        for role in Role::ALL {
+            assert_eq!(role.can(Capability::ManagePeople), role == Role::Admin);
+            assert_eq!(role.can(Capability::ManageOrg), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn field_staff_see_only_their_own() {
+        assert_eq!(Role::SalesRep.scope_kind(), ScopeKind::Own);
+        assert_eq!(Role::Kam.scope_kind(), ScopeKind::Own);
+        assert_eq!(Role::AreaManager.scope_kind(), ScopeKind::Subtree);
+    }
+}
