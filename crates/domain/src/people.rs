@@ -130,22 +130,37 @@ mod tests {
 
     #[test]
     fn login_is_normalised_and_checked() {
-        assert_eq!(Login::try_from("  Wang.Li ").expect("ok").as_str(), "wang.li");
+        assert_eq!(
+            Login::try_from("  Wang.Li ").expect("ok").as_str(),
+            "wang.li"
+        );
         for bad in ["ab", "has space", "王力", &"x".repeat(33), "semi;colon"] {
-            assert_eq!(Login::try_from(bad).unwrap_err().code, "person.login_invalid");
+            assert_eq!(
+                Login::try_from(bad).unwrap_err().code,
+                "person.login_invalid"
+            );
         }
     }
 
     #[test]
     fn password_policy() {
-        assert_eq!(check_password("short", "wang", "password").unwrap_err().code, "password.too_short");
         assert_eq!(
-            check_password("my-wang-secret", "wang", "password").unwrap_err().code,
+            check_password("short", "wang", "password")
+                .unwrap_err()
+                .code,
+            "password.too_short"
+        );
+        assert_eq!(
+            check_password("my-wang-secret", "wang", "password")
+                .unwrap_err()
+                .code,
             "password.contains_login"
         );
         assert!(check_password("correct horse battery", "wang", "password").is_ok());
         assert_eq!(
-            check_password(&"x".repeat(129), "wang", "password").unwrap_err().code,
+            check_password(&"x".repeat(129), "wang", "password")
+                .unwrap_err()
+                .code,
             "password.too_long"
         );
     }
@@ -156,6 +171,9 @@ mod tests {
         assert!(check_display_name("").is_err());
         assert!(check_display_name("a\u{0007}b").is_err());
         assert_eq!(check_contact(Some(""), "email").expect("ok"), None);
-        assert_eq!(check_contact(Some("nope"), "email").unwrap_err().code, "person.email_invalid");
+        assert_eq!(
+            check_contact(Some("nope"), "email").unwrap_err().code,
+            "person.email_invalid"
+        );
     }
 }

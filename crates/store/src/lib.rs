@@ -1,1 +1,16 @@
+//! Persistence for salesos on SQLite or PostgreSQL through one code path (sqlx's `Any` driver).
+//!
+//! Every query that returns business data takes the signed-in person's [`Scope`] and applies it
+//! itself (see [`sql::Sql::scope`]), so no caller can forget it.
 
+pub mod audit;
+pub mod auth;
+pub mod check;
+pub mod db;
+pub mod migrate;
+pub mod org;
+pub mod people;
+pub mod sql;
+
+pub use db::{now_micros, Backend, Conn, Store, StoreError, WriteTx};
+pub use salesos_domain::scope::Scope;

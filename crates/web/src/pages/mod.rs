@@ -1,0 +1,181 @@
+//! HTML pages, rendered on the server with askama templates (auto-escaped), in the person's
+//! language. Forms post back with the CSRF token (`session::csrf_guard` checks it).
+
+pub mod account;
+pub mod audit;
+pub mod home;
+pub mod org;
+pub mod people;
+pub mod signin;
+
+use crate::ctx::RequestCtx;
+use crate::i18n::Tr;
+use crate::problem::{message_of, status_of};
+use crate::session::PageActor;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use salesos_app::{Actor, AppError, Via};
+use salesos_domain::people::Locale;
+use salesos_domain::roles::Capability;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub active: bool,
+}
+
+pub struct MeView {
+    pub id: i64,
+    pub name: String,
+    pub login: String,
+    pub role: String,
+    pub unit: String,
+}
+
+/// What every page's frame needs: language, title, navigation by role, the CSRF token.
+pub struct Layout {
+    pub tr: Tr,
+    pub title: String,
+    pub me: Option<MeView>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    pub fn new(pa: &PageActor, title_key: &str, current: &str) -> Layout {
+        let tr = pa.tr();
+        let actor = &pa.actor;
+        let mut nav = vec![("/", "nav.home", None)];
+        nav.push(("/people", "nav.people", Some(Capability::ViewPeople)));
+        nav.push(("/org", "nav.org", Some(Capability::ViewOrg)));
+        nav.push(("/account", "nav.account", None));
+        let nav = nav
+            .into_iter()
+            .filter(|(_, _, cap)| cap.is_none_or(|c| actor.can(c)))
+            .map(|(href, key, _)| NavItem {
+                href,
+                label: tr.t(key).to_string(),
+                active: href == current,
+            })
+            .collect();
+        Layout {
+            tr,
+            title: tr.t(title_key).to_string(),
+            me: me_view(actor, &tr),
+            csrf: csrf_of(actor),
+            nav,
+            notice: None,
+        }
+    }
+
+    pub fn anonymous(locale: Locale, title_key: &str, csrf: String) -> Layout {
+        let tr = Tr::new(locale);
+        Layout {
+            tr,
+            title: tr.t(title_key).to_string(),
+            me: None,
+            csrf,
+            nav: Vec::new(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+pub fn csrf_of(actor: &Actor) -> String {
+    match &actor.via {
+        Via::Session { csrf_token, .. } => csrf_token.clone(),
+        _ => String::new(),
+    }
+}
+
+fn me_view(actor: &Actor, tr: &Tr) -> Option<MeView> {
+    let person = actor.person.as_ref()?;
+    Some(MeView {
+        id: person.id,
+        name: person.display_name.clone(),
+        login: person.login.clone(),
+        role: actor
+            .role
+            .map(|r| tr.tk("role", r.code()))
+            .unwrap_or_else(|| tr.t("role.none").to_string()),
+        unit: actor
+            .node
+            .as_ref()
+            .map(|n| tr.name(&n.name_zh, &n.name_en).to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// Renders a template; a rendering failure is a bug, logged once here.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    status: u16,
+    message: String,
+}
+
+/// A full error page in the person's language, with navigation when they are signed in.
+pub fn error_page(
+    status: StatusCode,
+    code: &str,
+    locale: Locale,
+    pa: Option<&PageActor>,
+) -> Response {
+    let tr = Tr::new(locale);
+    let l = match pa {
+        Some(pa) => Layout::new(pa, "error.title", ""),
+        None => Layout::anonymous(locale, "error.title", String::new()),
+    };
+    let page = ErrorPage {
+        l,
+        status: status.as_u16(),
+        message: tr.error(code, code),
+    };
+    (status, render(&page)).into_response()
+}
+
+/// Maps a failed operation to its error page (validation errors are shown on their forms by the
+/// handlers themselves; this is for the rest).
+pub fn fail(pa: &PageActor, err: AppError) -> Response {
+    let status = status_of(&err);
+    if let AppError::Internal(detail) = &err {
+        tracing::error!(error = %detail, "page request failed");
+    }
+    let tr = pa.tr();
+    let l = Layout::new(pa, "error.title", "");
+    let page = ErrorPage {
+        l,
+        status: status.as_u16(),
+        message: message_of(&err, &tr),
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn not_found(ctx: RequestCtx) -> Response {
+    error_page(StatusCode::NOT_FOUND, "not_found", ctx.locale, None)
+}
+
+/// Formats a stored timestamp (µs since the epoch, UTC) in the company's time zone.
+pub fn format_time(micros: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}

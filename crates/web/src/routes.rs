@@ -1,0 +1,446 @@
+//! The route table: every route with who may call it and which record its path names. The
+//! router is built from this table, and the permission-matrix test walks the same table, so a
+//! new route without a rule fails that test.
+
+use crate::session::{authenticate, csrf_guard};
+use crate::{api, assets, health, pages, AppState};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
+use axum::Router;
+use salesos_domain::roles::Capability;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-in page, health, assets, the API document).
+    Public,
+    /// Any signed-in person, acting on themselves.
+    SignedIn,
+    /// Signed in with this capability; records are further limited to the person's scope.
+    Requires(Capability),
+    /// Any signed-in person on their own record; on others' only with the capability, in scope.
+    SelfOr(Capability),
+}
+
+/// The record a route's `{id}` names, so the matrix test can pick one inside and one outside a
+/// person's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    None,
+    Person,
+    OrgNode,
+    Token,
+    /// `/{entity}/{id}`: the audit history of a person or node.
+    AuditRecord,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub target: Target,
+}
+
+impl RouteDef {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/v1/")
+    }
+}
+
+fn r(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    target: Target,
+    handler: MethodRouter<AppState>,
+) -> (RouteDef, MethodRouter<AppState>) {
+    (
+        RouteDef {
+            method,
+            path,
+            access,
+            target,
+        },
+        handler,
+    )
+}
+
+fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
+    use Access::*;
+    use Capability::*;
+    use Target::*;
+    let (g, p, pa, pu, d) = (
+        Method::GET,
+        Method::POST,
+        Method::PATCH,
+        Method::PUT,
+        Method::DELETE,
+    );
+    vec![
+        // API
+        r(g.clone(), "/api/v1/me", SignedIn, None, get(api::me::me)),
+        r(
+            pu.clone(),
+            "/api/v1/me/locale",
+            SignedIn,
+            None,
+            put(api::me::set_locale),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/me/password",
+            SignedIn,
+            None,
+            post(api::me::change_password),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/people",
+            Requires(ViewPeople),
+            None,
+            get(api::people::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people",
+            Requires(ManagePeople),
+            None,
+            post(api::people::create),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/people/{id}",
+            SelfOr(ViewPeople),
+            Person,
+            get(api::people::get),
+        ),
+        r(
+            pa.clone(),
+            "/api/v1/people/{id}",
+            Requires(ManagePeople),
+            Person,
+            patch(api::people::update),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people/{id}/move",
+            Requires(ManagePeople),
+            Person,
+            post(api::people::move_to),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people/{id}/deactivate",
+            Requires(ManagePeople),
+            Person,
+            post(api::people::deactivate),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people/{id}/reactivate",
+            Requires(ManagePeople),
+            Person,
+            post(api::people::reactivate),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people/{id}/password-reset",
+            Requires(ManagePeople),
+            Person,
+            post(api::people::reset_password),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/people/{id}/assignments",
+            SelfOr(ViewPeople),
+            Person,
+            get(api::people::assignments),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/people/{id}/tokens",
+            SelfOr(ManageTokens),
+            Person,
+            get(api::tokens::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/people/{id}/tokens",
+            SelfOr(ManageTokens),
+            Person,
+            post(api::tokens::create),
+        ),
+        r(
+            d.clone(),
+            "/api/v1/tokens/{id}",
+            SelfOr(ManageTokens),
+            Token,
+            delete(api::tokens::revoke),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/org-nodes",
+            Requires(ViewOrg),
+            None,
+            get(api::org::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/org-nodes",
+            Requires(ManageOrg),
+            None,
+            post(api::org::create),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/org-nodes/{id}",
+            Requires(ViewOrg),
+            OrgNode,
+            get(api::org::get),
+        ),
+        r(
+            pa.clone(),
+            "/api/v1/org-nodes/{id}",
+            Requires(ManageOrg),
+            OrgNode,
+            patch(api::org::update),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/org-nodes/{id}/move",
+            Requires(ManageOrg),
+            OrgNode,
+            post(api::org::move_node),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/org-nodes/{id}/history",
+            Requires(ViewOrg),
+            OrgNode,
+            get(api::org::history),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/audit/{entity}/{id}",
+            Requires(ViewAudit),
+            AuditRecord,
+            get(api::audit::history),
+        ),
+        // pages
+        r(g.clone(), "/signin", Public, None, get(pages::signin::form)),
+        r(
+            p.clone(),
+            "/signin",
+            Public,
+            None,
+            post(pages::signin::submit),
+        ),
+        r(
+            p.clone(),
+            "/signout",
+            SignedIn,
+            None,
+            post(pages::signin::sign_out),
+        ),
+        r(g.clone(), "/", SignedIn, None, get(pages::home::home)),
+        r(
+            g.clone(),
+            "/account",
+            SignedIn,
+            None,
+            get(pages::account::show),
+        ),
+        r(
+            p.clone(),
+            "/account/password",
+            SignedIn,
+            None,
+            post(pages::account::change_password),
+        ),
+        r(
+            p.clone(),
+            "/account/locale",
+            SignedIn,
+            None,
+            post(pages::account::set_locale),
+        ),
+        r(
+            g.clone(),
+            "/people",
+            Requires(ViewPeople),
+            None,
+            get(pages::people::list),
+        ),
+        r(
+            g.clone(),
+            "/people/new",
+            Requires(ManagePeople),
+            None,
+            get(pages::people::new_form),
+        ),
+        r(
+            p.clone(),
+            "/people",
+            Requires(ManagePeople),
+            None,
+            post(pages::people::create),
+        ),
+        r(
+            g.clone(),
+            "/people/{id}",
+            SelfOr(ViewPeople),
+            Person,
+            get(pages::people::show),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/profile",
+            Requires(ManagePeople),
+            Person,
+            post(pages::people::update_profile),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/move",
+            Requires(ManagePeople),
+            Person,
+            post(pages::people::move_to),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/deactivate",
+            Requires(ManagePeople),
+            Person,
+            post(pages::people::deactivate),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/reactivate",
+            Requires(ManagePeople),
+            Person,
+            post(pages::people::reactivate),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/password-reset",
+            Requires(ManagePeople),
+            Person,
+            post(pages::people::reset_password),
+        ),
+        r(
+            p.clone(),
+            "/people/{id}/tokens",
+            SelfOr(ManageTokens),
+            Person,
+            post(pages::people::create_token),
+        ),
+        r(
+            p.clone(),
+            "/tokens/{id}/revoke",
+            SelfOr(ManageTokens),
+            Token,
+            post(pages::people::revoke_token),
+        ),
+        r(
+            g.clone(),
+            "/org",
+            Requires(ViewOrg),
+            None,
+            get(pages::org::tree),
+        ),
+        r(
+            p.clone(),
+            "/org",
+            Requires(ManageOrg),
+            None,
+            post(pages::org::create),
+        ),
+        r(
+            g.clone(),
+            "/org/{id}",
+            Requires(ViewOrg),
+            OrgNode,
+            get(pages::org::show),
+        ),
+        r(
+            p.clone(),
+            "/org/{id}",
+            Requires(ManageOrg),
+            OrgNode,
+            post(pages::org::update),
+        ),
+        r(
+            p.clone(),
+            "/org/{id}/move",
+            Requires(ManageOrg),
+            OrgNode,
+            post(pages::org::move_node),
+        ),
+        r(
+            g.clone(),
+            "/audit/{entity}/{id}",
+            Requires(ViewAudit),
+            AuditRecord,
+            get(pages::audit::history),
+        ),
+        // infrastructure
+        r(g.clone(), "/healthz", Public, None, get(health::healthz)),
+        r(g.clone(), "/readyz", Public, None, get(health::readyz)),
+        r(
+            g.clone(),
+            "/api/openapi.json",
+            Public,
+            None,
+            get(api::openapi::serve),
+        ),
+        r(g, "/assets/{name}", Public, None, get(assets::serve)),
+    ]
+}
+
+/// Every route the server answers, for documentation and the permission-matrix test.
+pub fn route_defs() -> Vec<RouteDef> {
+    table().into_iter().map(|(def, _)| def).collect()
+}
+
+pub fn build(state: AppState) -> Router {
+    let mut api_router = Router::new();
+    let mut page_router = Router::new();
+    for (def, handler) in table() {
+        if let Some(rest) = def.path.strip_prefix("/api") {
+            api_router = api_router.route(rest, handler);
+        } else {
+            page_router = page_router.route(def.path, handler);
+        }
+    }
+    let api_router = api_router
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(1024 * 1024));
+    let page_router = page_router
+        .fallback(pages::not_found)
+        .route_layer(axum::middleware::from_fn(csrf_guard));
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .nest("/api", api_router)
+        .merge(page_router)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
