@@ -258,6 +258,25 @@ impl Drop for WriteTx {
     }
 }
 
+/// Writes a consistent snapshot of a SQLite database to `out` while others keep working
+/// (`VACUUM INTO` reads one transaction's view and writes a compact copy).
+pub async fn sqlite_backup(store: &Store, out: &std::path::Path) -> Result<(), StoreError> {
+    if store.backend() != Backend::Sqlite {
+        return Err(StoreError::Config(
+            "backup through VACUUM INTO needs SQLite".into(),
+        ));
+    }
+    let target = out
+        .to_str()
+        .ok_or_else(|| StoreError::Config("the backup path must be valid UTF-8".into()))?;
+    let mut conn = store.writer.acquire().await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,23 +305,4 @@ mod tests {
         );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }
-}
-
-/// Writes a consistent snapshot of a SQLite database to `out` while others keep working
-/// (`VACUUM INTO` reads one transaction's view and writes a compact copy).
-pub async fn sqlite_backup(store: &Store, out: &std::path::Path) -> Result<(), StoreError> {
-    if store.backend() != Backend::Sqlite {
-        return Err(StoreError::Config(
-            "backup through VACUUM INTO needs SQLite".into(),
-        ));
-    }
-    let target = out
-        .to_str()
-        .ok_or_else(|| StoreError::Config("the backup path must be valid UTF-8".into()))?;
-    let mut conn = store.writer.acquire().await?;
-    sqlx::query("VACUUM INTO $1")
-        .bind(target)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }

@@ -1,6 +1,11 @@
 //! Test helpers for salesos: per-test databases and more.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod app;
 pub mod db;
 
+pub use app::{
+    cookie_value, csrf_in_html, html_escape, location, problem, set_cookies, AuditRow, ProblemDoc,
+    TestApp, DEMO_PASSWORD, ROLE_LOGINS,
+};
 pub use db::{test_db, TestDb};

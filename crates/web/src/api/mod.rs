@@ -31,7 +31,13 @@ fn split_field(text: &str) -> (Option<String>, String) {
     let detail = text.split("target type: ").nth(1).unwrap_or(text);
     if let Some(rest) = detail.split("missing field `").nth(1) {
         let name = rest.split('`').next().unwrap_or_default();
-        return (Some(name.to_string()), detail.to_string());
+        // inside a nested object the path comes first: `position: missing field `role``
+        let parent = detail
+            .split_once(": ")
+            .map(|(path, _)| path)
+            .filter(|p| !p.contains(' ') && !p.is_empty() && *p != ".");
+        let field = parent.map_or_else(|| name.to_string(), |p| format!("{p}.{name}"));
+        return (Some(field), detail.to_string());
     }
     match detail.split_once(": ") {
         Some((path, rest)) if !path.contains(' ') && !path.is_empty() && path != "." => {
@@ -208,5 +214,7 @@ mod tests {
         assert_eq!(none, None);
         let (missing, _) = split_field("Failed to deserialize the JSON body into the target type: missing field `display_name` at line 1 column 13");
         assert_eq!(missing.as_deref(), Some("display_name"));
+        let (nested, _) = split_field("Failed to deserialize the JSON body into the target type: position: missing field `role` at line 1 column 50");
+        assert_eq!(nested.as_deref(), Some("position.role"));
     }
 }

@@ -27,15 +27,22 @@ pub struct AccountPage {
     pub person_id: i64,
     pub password_error: Option<String>,
     pub password_error_field: String,
+    pub token_error: Option<String>,
     pub tokens: Vec<TokenLine>,
     pub new_token: Option<String>,
+}
+
+/// A rejected form on the account page, shown next to the form it belongs to.
+pub enum AccountError {
+    Password { message: String, field: String },
+    Token { message: String },
 }
 
 pub async fn account_page(
     s: &AppState,
     pa: &PageActor,
     notice: Option<String>,
-    password_error: Option<(String, String)>,
+    error: Option<AccountError>,
     new_token: Option<String>,
 ) -> Response {
     let Some(person_id) = pa.actor.person_id() else {
@@ -65,18 +72,22 @@ pub async fn account_page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let status = if password_error.is_some() {
+    let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let (password_error, password_error_field) =
-        password_error.map_or((None, String::new()), |(m, f)| (Some(m), f));
+    let (password_error, password_error_field, token_error) = match error {
+        Some(AccountError::Password { message, field }) => (Some(message), field, None),
+        Some(AccountError::Token { message }) => (None, String::new(), Some(message)),
+        None => (None, String::new(), None),
+    };
     let page = AccountPage {
         l: Layout::new(pa, "account.title", "/account").with_notice(notice),
         person_id,
         password_error,
         password_error_field,
+        token_error,
         tokens,
         new_token,
     };
@@ -106,7 +117,10 @@ pub async fn change_password(
             &s,
             &pa,
             None,
-            Some((message, "confirm_password".into())),
+            Some(AccountError::Password {
+                message,
+                field: "confirm_password".into(),
+            }),
             None,
         )
         .await;
@@ -125,7 +139,17 @@ pub async fn change_password(
         }
         Err(err @ AppError::Invalid(_)) => {
             let field = err.field().unwrap_or("").to_string();
-            account_page(&s, &pa, None, Some((message_of(&err, &tr), field)), None).await
+            account_page(
+                &s,
+                &pa,
+                None,
+                Some(AccountError::Password {
+                    message: message_of(&err, &tr),
+                    field,
+                }),
+                None,
+            )
+            .await
         }
         Err(err) => fail(&pa, err),
     }

@@ -176,7 +176,7 @@ pub async fn submit(
                 ),
                 _ => message_of(&err, &tr),
             };
-            (
+            let mut response = (
                 status,
                 render(&page(
                     ctx.locale,
@@ -187,7 +187,14 @@ pub async fn submit(
                     None,
                 )),
             )
-                .into_response()
+                .into_response();
+            // 429 says when to try again, as the API's problem responses do.
+            if let AppError::Throttled { retry_after_secs } = &err {
+                if let Ok(v) = retry_after_secs.to_string().parse() {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            response
         }
     }
 }

@@ -1,0 +1,1007 @@
+//! The permission matrix: generated from `salesos_web::routes::route_defs()`, so a route added
+//! without a scope rule (or without a fixture here) fails this test.
+//!
+//! For every route that returns or changes business data (`Access::Requires` / `Access::SelfOr`,
+//! and every `/api/v1` route), for each role login of the tiny demo company, the test sends a
+//! request for a record inside the person's scope and one outside it, and checks the answer:
+//!
+//! * **capability missing → 403.** The role cannot use the route at all; the answer does not
+//!   depend on the record (so it reveals nothing about it). The one exception are routes naming
+//!   a *token* (`Target::Token`): who owns a token is only known after loading it, so a refusal
+//!   there is always 404, whether the token exists or not.
+//! * **inside the scope → allowed**: never 401/403/404. API requests must succeed (2xx); page
+//!   requests must succeed or redirect somewhere other than the sign-in page.
+//! * **outside the scope → 404**, exactly like a record that does not exist, so the existence
+//!   of records outside one's part of the organisation does not leak. (Decision recorded in
+//!   ARCHITECTURE.md: out-of-scope records answer 404.)
+//!
+//! "In scope" per role (the tiny demo: markets East `M-E` and North `M-N`, two areas each):
+//!
+//! | login                      | scope                  | person in / out        | node in / out   |
+//! |----------------------------|------------------------|------------------------|-----------------|
+//! | admin, director, desk, billing, finance, warehouse | the company (HQ) | am.sh / — | M-E / — |
+//! | mm.e                       | market East            | am.sh / am.bj          | A-SH / M-N      |
+//! | am.sh                      | area Shanghai          | rep.sh1.1 / rep.js1.1  | C-SH1 / A-JS    |
+//! | kam.sh                     | own records (A-SH)     | self / rep.sh1.1       | A-SH / A-JS     |
+//! | rep.sh1.1                  | own records (C-SH1)    | self / kam.sh          | C-SH1 / C-JS1   |
+//!
+//! People at the company level see the whole company, so nothing exists outside their scope;
+//! for them (and everyone) a record that does not exist is checked instead, which must answer
+//! exactly like an out-of-scope one. Writes that are expected to succeed run against a fresh
+//! throwaway person or unit created for that one request, so the fixtures stay intact.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::Method;
+use salesos_domain::roles::{Capability, Role};
+use salesos_test_support::{location, TestApp, DEMO_PASSWORD, ROLE_LOGINS};
+use salesos_web::routes::{route_defs, Access, RouteDef, Target};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// An id no record has.
+const MISSING: i64 = 987_654_321;
+
+static SERIAL: AtomicU32 = AtomicU32::new(1);
+
+fn serial() -> u32 {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Public routes, which need no scope rule. Anything else must name who may call it.
+const PUBLIC_ROUTES: [(&str, &str); 6] = [
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/assets/{name}"),
+];
+
+/// Signed-in routes that act only on the caller themself (no record in the path).
+const SELF_ROUTES: [(&str, &str); 8] = [
+    ("GET", "/api/v1/me"),
+    ("PUT", "/api/v1/me/locale"),
+    ("POST", "/api/v1/me/password"),
+    ("POST", "/signout"),
+    ("GET", "/"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
+    ("POST", "/account/locale"),
+];
+
+fn key(def: &RouteDef) -> (String, &'static str) {
+    (def.method.to_string(), def.path)
+}
+
+fn name(def: &RouteDef) -> String {
+    format!("{} {}", def.method, def.path)
+}
+
+/// The routes the matrix walks: every API route and every page route with a capability.
+fn matrix_routes() -> Vec<RouteDef> {
+    route_defs()
+        .into_iter()
+        .filter(|d| d.is_api() || matches!(d.access, Access::Requires(_) | Access::SelfOr(_)))
+        .collect()
+}
+
+/// Static rules on the route table itself; no server needed.
+#[test]
+fn every_route_has_a_scope_rule() {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for def in route_defs() {
+        let (method, path) = key(&def);
+        if !seen.insert((method.clone(), path)) {
+            problems.push(format!("{} is listed twice", name(&def)));
+        }
+        let names_record = path.contains('{') && path != "/assets/{name}";
+        match def.access {
+            Access::Public => {
+                if !PUBLIC_ROUTES.contains(&(method.as_str(), path)) {
+                    problems.push(format!(
+                        "{} is public: add it to PUBLIC_ROUTES if that is intended",
+                        name(&def)
+                    ));
+                }
+            }
+            Access::SignedIn => {
+                if !SELF_ROUTES.contains(&(method.as_str(), path)) || names_record {
+                    problems.push(format!(
+                        "{} is open to every signed-in person: give it a capability (Access::Requires/SelfOr) or add it to SELF_ROUTES if it only acts on the caller",
+                        name(&def)
+                    ));
+                }
+            }
+            Access::Requires(_) | Access::SelfOr(_) => {}
+        }
+        match def.target {
+            Target::None => {
+                if names_record {
+                    problems.push(format!(
+                        "{} names a record but has Target::None",
+                        name(&def)
+                    ));
+                }
+            }
+            Target::Person | Target::OrgNode | Target::Token => {
+                if !path.contains("{id}") {
+                    problems.push(format!("{} has a target but no {{id}}", name(&def)));
+                }
+            }
+            Target::AuditRecord => {
+                if !path.contains("{entity}/{id}") {
+                    problems.push(format!(
+                        "{} is an audit route without {{entity}}/{{id}}",
+                        name(&def)
+                    ));
+                }
+            }
+        }
+        if matches!(def.access, Access::SelfOr(_))
+            && !matches!(def.target, Target::Person | Target::Token)
+        {
+            problems.push(format!(
+                "{}: SelfOr needs a Person or Token target",
+                name(&def)
+            ));
+        }
+    }
+    for def in matrix_routes() {
+        if let Err(e) = Fixture::body_of(&def, &Ctx::placeholder()) {
+            problems.push(e);
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "route table problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// Node ids the request bodies need.
+#[derive(Clone, Copy)]
+struct Ctx {
+    c_sh1: i64,
+    c_js1: i64,
+    a_sh: i64,
+    a_js: i64,
+}
+
+impl Ctx {
+    fn placeholder() -> Ctx {
+        Ctx {
+            c_sh1: 1,
+            c_js1: 1,
+            a_sh: 1,
+            a_js: 1,
+        }
+    }
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+struct Fixture;
+
+impl Fixture {
+    /// A body with which the request can succeed. Every route the matrix walks must be listed
+    /// here, so a new one fails the test until it has a fixture (and a scope rule).
+    fn body_of(def: &RouteDef, c: &Ctx) -> Result<Body, String> {
+        let n = serial();
+        let f = |pairs: &[(&str, String)]| {
+            Body::Form(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), v.clone()))
+                    .collect(),
+            )
+        };
+        let body = match (def.method.as_str(), def.path) {
+            ("GET", _) => Body::None,
+            // API
+            ("PUT", "/api/v1/me/locale") => Body::Json(json!({ "locale": "en" })),
+            ("POST", "/api/v1/me/password") => Body::Json(json!({
+                "current_password": DEMO_PASSWORD, "new_password": "Matrix-Password-42",
+            })),
+            ("POST", "/api/v1/people") => Body::Json(json!({
+                "login": format!("mx.new{n}"), "display_name": format!("Matrix {n}"),
+                "password": "Matrix-Password-42",
+                "position": { "node_id": c.c_sh1, "role": "sales_rep" },
+            })),
+            ("PATCH", "/api/v1/people/{id}") => Body::Json(json!({ "display_name": format!("Renamed {n}") })),
+            ("POST", "/api/v1/people/{id}/move") => Body::Json(json!({ "node_id": c.c_js1, "role": "sales_rep" })),
+            ("POST", "/api/v1/people/{id}/deactivate") => Body::None,
+            ("POST", "/api/v1/people/{id}/reactivate") => Body::Json(json!({ "node_id": c.c_sh1, "role": "sales_rep" })),
+            ("POST", "/api/v1/people/{id}/password-reset") => Body::Json(json!({ "password": "Matrix-Reset-4242" })),
+            ("POST", "/api/v1/people/{id}/tokens") => Body::Json(json!({ "name": format!("matrix {n}") })),
+            ("DELETE", "/api/v1/tokens/{id}") => Body::None,
+            ("POST", "/api/v1/org-nodes") => Body::Json(json!({
+                "parent_id": c.a_sh, "kind": "city", "code": format!("MX-{n}"),
+                "name_zh": format!("矩阵{n}"), "name_en": format!("Matrix {n}"),
+            })),
+            ("PATCH", "/api/v1/org-nodes/{id}") => Body::Json(json!({ "name_zh": format!("改名{n}"), "name_en": format!("Renamed {n}") })),
+            ("POST", "/api/v1/org-nodes/{id}/move") => Body::Json(json!({ "parent_id": c.a_js })),
+            // pages
+            ("POST", "/people") => f(&[
+                ("login", format!("mx.page{n}")), ("display_name", format!("Matrix {n}")),
+                ("password", "Matrix-Password-42".into()), ("node_id", c.c_sh1.to_string()),
+                ("role", "sales_rep".into()), ("effective_from", "2024-01-01".into()),
+            ]),
+            ("POST", "/people/{id}/profile") => f(&[("display_name", format!("Renamed {n}"))]),
+            ("POST", "/people/{id}/move") => f(&[("node_id", c.c_js1.to_string()), ("role", "sales_rep".into())]),
+            ("POST", "/people/{id}/deactivate") => f(&[]),
+            ("POST", "/people/{id}/reactivate") => f(&[("node_id", c.c_sh1.to_string()), ("role", "sales_rep".into())]),
+            ("POST", "/people/{id}/password-reset") => f(&[]),
+            ("POST", "/people/{id}/tokens") => f(&[("name", format!("matrix {n}"))]),
+            ("POST", "/tokens/{id}/revoke") => f(&[]),
+            ("POST", "/org") => f(&[
+                ("parent_id", c.a_sh.to_string()), ("kind", "city".into()), ("code", format!("MXP-{n}")),
+                ("name_zh", format!("矩阵{n}")), ("name_en", format!("Matrix {n}")),
+            ]),
+            ("POST", "/org/{id}") => f(&[("name_zh", format!("改名{n}")), ("name_en", format!("Renamed {n}")), ("active", "on".into())]),
+            ("POST", "/org/{id}/move") => f(&[("parent_id", c.a_js.to_string())]),
+            _ => {
+                return Err(format!(
+                    "no permission-matrix fixture for {} (target {:?}, access {:?}): add a request body to Fixture::body_of in crates/web/tests/permission_matrix.rs",
+                    name(def),
+                    def.target,
+                    def.access
+                ))
+            }
+        };
+        Ok(body)
+    }
+}
+
+/// One role login with its fixtures.
+struct Who {
+    login: &'static str,
+    role: Role,
+    id: i64,
+    token: String,
+    /// Signed-in browser session (page routes only).
+    session: Option<(reqwest::Client, String)>,
+    /// Another person inside the scope (for own-records roles: themself).
+    person_in: i64,
+    person_out: Option<i64>,
+    node_in: i64,
+    node_out: Option<i64>,
+}
+
+async fn who(t: &TestApp, login: &'static str, with_session: bool) -> Who {
+    let person = t.person(login).await;
+    let role = Role::parse(person.role.as_deref().unwrap()).unwrap();
+    let (person_in, person_out, node_in, node_out) = match login {
+        "admin" | "director" | "desk" | "billing" | "finance" | "warehouse" => {
+            ("am.sh", None, "M-E", None)
+        }
+        "mm.e" => ("am.sh", Some("am.bj"), "A-SH", Some("M-N")),
+        "am.sh" => ("rep.sh1.1", Some("rep.js1.1"), "C-SH1", Some("A-JS")),
+        "kam.sh" => ("kam.sh", Some("rep.sh1.1"), "A-SH", Some("A-JS")),
+        "rep.sh1.1" => ("rep.sh1.1", Some("kam.sh"), "C-SH1", Some("C-JS1")),
+        other => panic!("no scope fixture for the role login {other}"),
+    };
+    let session = if with_session {
+        let client = t.sign_in_demo(login).await;
+        let csrf = t.csrf_of(&client).await;
+        Some((client, csrf))
+    } else {
+        None
+    };
+    Who {
+        login,
+        role,
+        id: person.id,
+        token: t.token_for(login).await,
+        session,
+        person_in: t.person_id(person_in).await,
+        person_out: match person_out {
+            Some(l) => Some(t.person_id(l).await),
+            None => None,
+        },
+        node_in: t.node_id(node_in).await,
+        node_out: match node_out {
+            Some(c) => Some(t.node_id(c).await),
+            None => None,
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// No record in the path.
+    Plain,
+    /// The caller's own record (or own token).
+    Own,
+    InScope,
+    OutOfScope,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Forbidden,
+    NotFound,
+}
+
+fn expectation(def: &RouteDef, role: Role, case: Case) -> Expect {
+    let capable = |cap: Capability| role.can(cap);
+    match def.access {
+        Access::Public | Access::SignedIn => Expect::Allowed,
+        Access::Requires(cap) if !capable(cap) => Expect::Forbidden,
+        Access::SelfOr(_) if case == Case::Own => Expect::Allowed,
+        Access::SelfOr(cap) if !capable(cap) => {
+            if def.target == Target::Token {
+                Expect::NotFound
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Access::Requires(_) | Access::SelfOr(_) => match case {
+            Case::Plain | Case::Own | Case::InScope => Expect::Allowed,
+            Case::OutOfScope | Case::Missing => Expect::NotFound,
+        },
+    }
+}
+
+/// The records a route is tried on for one role: (case, path).
+struct Attempt {
+    case: Case,
+    path: String,
+    detail: String,
+}
+
+struct Matrix<'a> {
+    t: &'a TestApp,
+    ctx: Ctx,
+    admin_token: String,
+    failures: Vec<String>,
+    checked: usize,
+}
+
+impl Matrix<'_> {
+    async fn throwaway_person(&self, deactivated: bool) -> i64 {
+        let n = serial();
+        let login = format!("mx.tmp{n}");
+        let p = self
+            .t
+            .create_person(&self.admin_token, &login, self.ctx.c_sh1, "sales_rep")
+            .await;
+        let id = p["id"].as_i64().unwrap();
+        if deactivated {
+            let res = self
+                .t
+                .api_client()
+                .post(self.t.url(&format!("/api/v1/people/{id}/deactivate")))
+                .bearer_auth(&self.admin_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "deactivating a throwaway person");
+        }
+        id
+    }
+
+    async fn throwaway_node(&self) -> i64 {
+        let n = serial();
+        let res = self
+            .t
+            .api_client()
+            .post(self.t.url("/api/v1/org-nodes"))
+            .bearer_auth(&self.admin_token)
+            .json(&json!({ "parent_id": self.ctx.a_sh, "kind": "city", "code": format!("MXT-{n}"), "name_zh": format!("临时{n}"), "name_en": format!("Temp {n}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            201,
+            "creating a throwaway unit: {}",
+            res.text().await.unwrap()
+        );
+        res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    /// The records to try `def` on for `w`.
+    async fn attempts(&self, def: &RouteDef, w: &Who) -> Vec<Attempt> {
+        let fill = |id: i64| def.path.replace("{id}", &id.to_string());
+        let mut out = Vec::new();
+        match def.target {
+            Target::None => out.push(Attempt {
+                case: Case::Plain,
+                path: def.path.to_string(),
+                detail: String::new(),
+            }),
+            Target::Person => {
+                if matches!(def.access, Access::SelfOr(_)) {
+                    out.push(Attempt {
+                        case: Case::Own,
+                        path: fill(w.id),
+                        detail: "own record".into(),
+                    });
+                }
+                if w.person_in != w.id || !matches!(def.access, Access::SelfOr(_)) {
+                    let case = if w.person_in == w.id {
+                        Case::Own
+                    } else {
+                        Case::InScope
+                    };
+                    out.push(Attempt {
+                        case,
+                        path: fill(w.person_in),
+                        detail: format!("person {} in scope", w.person_in),
+                    });
+                }
+                if let Some(out_id) = w.person_out {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(out_id),
+                        detail: format!("person {out_id} out of scope"),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: "no such person".into(),
+                });
+            }
+            Target::OrgNode => {
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(w.node_in),
+                    detail: format!("node {} in scope", w.node_in),
+                });
+                if let Some(out_id) = w.node_out {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(out_id),
+                        detail: format!("node {out_id} out of scope"),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: "no such node".into(),
+                });
+            }
+            Target::Token => {
+                let (_, own) = self.t.token_for_person(w.id).await;
+                out.push(Attempt {
+                    case: Case::Own,
+                    path: fill(own),
+                    detail: "own token".into(),
+                });
+                if w.person_in != w.id {
+                    let (_, tok) = self.t.token_for_person(w.person_in).await;
+                    out.push(Attempt {
+                        case: Case::InScope,
+                        path: fill(tok),
+                        detail: format!("token of person {} in scope", w.person_in),
+                    });
+                }
+                if let Some(p) = w.person_out {
+                    let (_, tok) = self.t.token_for_person(p).await;
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(tok),
+                        detail: format!("token of person {p} out of scope"),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: "no such token".into(),
+                });
+            }
+            Target::AuditRecord => {
+                let audit = |entity: &str, id: i64| {
+                    def.path
+                        .replace("{entity}", entity)
+                        .replace("{id}", &id.to_string())
+                };
+                let person_case = if w.person_in == w.id {
+                    Case::Own
+                } else {
+                    Case::InScope
+                };
+                out.push(Attempt {
+                    case: person_case,
+                    path: audit("person", w.person_in),
+                    detail: "person history in scope".into(),
+                });
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: audit("org_node", w.node_in),
+                    detail: "unit history in scope".into(),
+                });
+                if let Some(p) = w.person_out {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: audit("person", p),
+                        detail: "person history out of scope".into(),
+                    });
+                }
+                if let Some(nd) = w.node_out {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: audit("org_node", nd),
+                        detail: "unit history out of scope".into(),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: audit("person", MISSING),
+                    detail: "history of no such person".into(),
+                });
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: audit("no_such_entity", w.person_in),
+                    detail: "history of an unknown kind of record".into(),
+                });
+            }
+        }
+        out
+    }
+
+    async fn run(&mut self, def: &RouteDef, w: &Who) {
+        let is_api = def.is_api();
+        for mut attempt in self.attempts(def, w).await {
+            let expect = expectation(def, w.role, attempt.case);
+            // A write that should succeed gets a throwaway record, so fixtures stay as they are.
+            if expect == Expect::Allowed
+                && def.method != Method::GET
+                && attempt.case == Case::InScope
+            {
+                match def.target {
+                    Target::Person => {
+                        let id = self
+                            .throwaway_person(def.path.ends_with("/reactivate"))
+                            .await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway person {id} in scope");
+                    }
+                    Target::OrgNode => {
+                        let id = self.throwaway_node().await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway unit {id} in scope");
+                    }
+                    _ => {}
+                }
+            }
+            let body = match Fixture::body_of(def, &self.ctx) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.failures.push(e);
+                    return;
+                }
+            };
+            let audit_before = self.t.last_audit_id().await;
+            let (status, loc, text) = self.send(def, w, &attempt.path, body).await;
+            self.checked += 1;
+            let what = format!(
+                "{} {} as {} ({}; {:?}): expected {:?}, got {} {}",
+                def.method,
+                attempt.path,
+                w.login,
+                attempt.detail,
+                attempt.case,
+                expect,
+                status,
+                if loc.is_empty() {
+                    String::new()
+                } else {
+                    format!("→ {loc}")
+                },
+            );
+            let snippet: String = text.chars().take(300).collect();
+            let ok = match expect {
+                Expect::Allowed => {
+                    if is_api {
+                        (200..300).contains(&status)
+                    } else {
+                        (200..300).contains(&status)
+                            || ((300..400).contains(&status) && !loc.starts_with("/signin"))
+                    }
+                }
+                Expect::Forbidden => status == 403,
+                Expect::NotFound => status == 404,
+            };
+            if !ok {
+                self.failures.push(format!("{what}\n    {snippet}"));
+                continue;
+            }
+            if expect != Expect::Allowed {
+                let written = self.t.audit_since(audit_before).await;
+                if !written.is_empty() {
+                    self.failures.push(format!(
+                        "{what}: a refused request wrote audit entries {:?}",
+                        written.iter().map(|r| &r.operation).collect::<Vec<_>>()
+                    ));
+                }
+                if is_api && !text.contains("\"code\"") {
+                    self.failures.push(format!(
+                        "{what}: the refusal is not a problem document: {snippet}"
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn send(&self, def: &RouteDef, w: &Who, path: &str, body: Body) -> (u16, String, String) {
+        let url = self.t.url(path);
+        let req = if def.is_api() {
+            self.t
+                .api_client()
+                .request(def.method.clone(), url)
+                .bearer_auth(&w.token)
+        } else {
+            let (client, _) = w.session.as_ref().expect("a page session");
+            client.request(def.method.clone(), url)
+        };
+        let req = match body {
+            Body::None => req,
+            Body::Json(v) => req.json(&v),
+            Body::Form(mut pairs) => {
+                let (_, csrf) = w.session.as_ref().expect("a page session");
+                pairs.push(("_csrf".into(), csrf.clone()));
+                req.form(&pairs)
+            }
+        };
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{} {path}: {e}", def.method));
+        let status = res.status().as_u16();
+        let loc = location(&res);
+        let text = res.text().await.unwrap_or_default();
+        (status, loc, text)
+    }
+}
+
+async fn ctx_of(t: &TestApp) -> Ctx {
+    Ctx {
+        c_sh1: t.node_id("C-SH1").await,
+        c_js1: t.node_id("C-JS1").await,
+        a_sh: t.node_id("A-SH").await,
+        a_js: t.node_id("A-JS").await,
+    }
+}
+
+async fn run_matrix(api: bool) {
+    let t = TestApp::spawn().await;
+    let ctx = ctx_of(&t).await;
+    let admin_token = t.token_for("admin").await;
+    let routes: Vec<RouteDef> = matrix_routes()
+        .into_iter()
+        .filter(|d| d.is_api() == api)
+        .collect();
+    assert!(!routes.is_empty());
+    let mut m = Matrix {
+        t: &t,
+        ctx,
+        admin_token,
+        failures: Vec::new(),
+        checked: 0,
+    };
+    for login in ROLE_LOGINS {
+        let w = who(&t, login, !api).await;
+        for def in &routes {
+            m.run(def, &w).await;
+        }
+    }
+    eprintln!(
+        "permission matrix ({}): {} requests checked",
+        if api { "API" } else { "pages" },
+        m.checked
+    );
+    assert!(
+        m.failures.is_empty(),
+        "{} of {} permission checks failed:\n{}",
+        m.failures.len(),
+        m.checked,
+        m.failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn api_routes_respect_capability_and_scope() {
+    run_matrix(true).await;
+}
+
+#[tokio::test]
+async fn page_routes_respect_capability_and_scope() {
+    run_matrix(false).await;
+}
+
+#[tokio::test]
+async fn anonymous_callers_reach_no_business_route() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let mut failures = Vec::new();
+    for def in route_defs()
+        .into_iter()
+        .filter(|d| d.access != Access::Public)
+    {
+        let path = def.path.replace("{entity}", "person").replace("{id}", "1");
+        let res = c
+            .request(def.method.clone(), t.url(&path))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let loc = location(&res);
+        let ok = if def.is_api() {
+            status == 401
+        } else if def.method == Method::GET {
+            status == 303 && loc.starts_with("/signin")
+        } else {
+            // a form post without a session fails the CSRF check before anything else
+            status == 403 || (status == 303 && loc.starts_with("/signin"))
+        };
+        if !ok {
+            failures.push(format!(
+                "{} {path} without signing in: {status} {loc}",
+                def.method
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists contain only what is in scope
+
+async fn get_json(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let res = t
+        .api_client()
+        .get(t.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Whether `path` lies at or below `ancestor` (materialised paths like `/1/4/`).
+fn within(path: &str, ancestor: &str) -> bool {
+    path.starts_with(ancestor)
+}
+
+#[tokio::test]
+async fn lists_contain_only_records_in_scope() {
+    let t = TestApp::spawn().await;
+    let everyone = {
+        let mut conn = t.app.store.read().await.unwrap();
+        salesos_store::people::list_all_unscoped(&mut conn)
+            .await
+            .unwrap()
+    };
+    let admin = t.token_for("admin").await;
+    let all_nodes: Vec<Value> = get_json(&t, &admin, "/api/v1/org-nodes")
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all_nodes.len(), 11, "the tiny demo has 11 units");
+    let mut failures = Vec::new();
+    for login in ROLE_LOGINS {
+        let me = t.person(login).await;
+        let role = Role::parse(me.role.as_deref().unwrap()).unwrap();
+        let my_node = node_by_id(&t, me.node_id.unwrap()).await;
+        let token = t.token_for(login).await;
+
+        // People.
+        let (status, people) = get_json(&t, &token, "/api/v1/people?limit=1000").await;
+        if role.can(Capability::ViewPeople) {
+            let got: BTreeSet<String> = people
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["login"].as_str().unwrap().to_string())
+                .collect();
+            let expected: BTreeSet<String> = everyone
+                .iter()
+                .filter(|p| {
+                    p.active
+                        && p.node_path
+                            .as_deref()
+                            .is_some_and(|np| within(np, &my_node.path))
+                })
+                .map(|p| p.login.clone())
+                .collect();
+            if got != expected {
+                failures.push(format!(
+                    "{login}: /api/v1/people gave {got:?}, expected {expected:?}"
+                ));
+            }
+        } else if status != 403 {
+            failures.push(format!(
+                "{login}: /api/v1/people answered {status}, expected 403"
+            ));
+        }
+
+        // Units.
+        let (status, nodes) = get_json(&t, &token, "/api/v1/org-nodes").await;
+        assert_eq!(status, 200, "{login} may view the organisation");
+        let got: BTreeSet<String> = nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap().to_string())
+            .collect();
+        let expected: BTreeSet<String> = all_nodes
+            .iter()
+            .filter(|n| {
+                let path = n["path"].as_str().unwrap();
+                match role.scope_kind() {
+                    salesos_domain::roles::ScopeKind::Subtree => within(path, &my_node.path),
+                    // field staff: the chain from the company down to their own unit
+                    salesos_domain::roles::ScopeKind::Own => within(&my_node.path, path),
+                }
+            })
+            .map(|n| n["code"].as_str().unwrap().to_string())
+            .collect();
+        if got != expected {
+            failures.push(format!(
+                "{login}: /api/v1/org-nodes gave {got:?}, expected {expected:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The spelled-out cases.
+    let mm_e = t.token_for("mm.e").await;
+    let (_, people) = get_json(&t, &mm_e, "/api/v1/people").await;
+    let logins: Vec<&str> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["login"].as_str().unwrap())
+        .collect();
+    for north in [
+        "mm.n",
+        "am.bj",
+        "kam.bj",
+        "rep.bj1.1",
+        "am.tj",
+        "kam.tj",
+        "rep.tj1.1",
+        "admin",
+        "director",
+    ] {
+        assert!(
+            !logins.contains(&north),
+            "mm.e must not see {north}: {logins:?}"
+        );
+    }
+    for east in ["mm.e", "am.sh", "kam.sh", "rep.sh1.1", "am.js", "rep.js1.1"] {
+        assert!(logins.contains(&east), "mm.e sees {east}: {logins:?}");
+    }
+    let rep = t.token_for("rep.sh1.1").await;
+    let rep_id = t.person_id("rep.sh1.1").await;
+    assert_eq!(get_json(&t, &rep, "/api/v1/people").await.0, 403);
+    let (status, me) = get_json(&t, &rep, &format!("/api/v1/people/{rep_id}")).await;
+    assert_eq!((status, me["login"].as_str()), (200, Some("rep.sh1.1")));
+    let (_, nodes) = get_json(&t, &rep, "/api/v1/org-nodes").await;
+    let codes: Vec<&str> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["HQ", "M-E", "A-SH", "C-SH1"]);
+    // the people filter cannot widen the scope
+    let north = t.node_id("M-N").await;
+    let (status, people) = get_json(
+        &t,
+        &mm_e,
+        &format!("/api/v1/people?node_id={north}&include_inactive=true"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(people.as_array().unwrap().len(), 0, "{people}");
+    let (_, people) = get_json(&t, &mm_e, "/api/v1/people?q=bj").await;
+    assert_eq!(people.as_array().unwrap().len(), 0, "{people}");
+}
+
+async fn node_by_id(t: &TestApp, id: i64) -> salesos_store::org::NodeRow {
+    let mut conn = t.app.store.read().await.unwrap();
+    salesos_store::org::get_unscoped(&mut conn, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pages_list_only_records_in_scope() {
+    let t = TestApp::spawn().await;
+    let everyone = {
+        let mut conn = t.app.store.read().await.unwrap();
+        salesos_store::people::list_all_unscoped(&mut conn)
+            .await
+            .unwrap()
+    };
+    let east = t.node("M-E").await.path;
+    let north = t.node("M-N").await.path;
+
+    // Market East's manager: everyone in East, nobody from North.
+    let mm = t.sign_in_demo("mm.e").await;
+    let res = mm.get(t.url("/people")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    for p in &everyone {
+        let path = p.node_path.clone().unwrap_or_default();
+        let shown = html.contains(&format!("<code>{}</code>", p.login));
+        if within(&path, &north) {
+            assert!(
+                !shown,
+                "mm.e's people page shows {} from market North",
+                p.login
+            );
+            assert!(
+                !html.contains(&p.display_name),
+                "mm.e's people page shows {}'s name",
+                p.login
+            );
+        } else if within(&path, &east) {
+            assert!(shown, "mm.e's people page lists {}", p.login);
+        }
+    }
+    let res = mm.get(t.url("/org")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    for code in ["M-N", "A-BJ", "A-TJ", "C-BJ1", "C-TJ1"] {
+        let n = t.node(code).await;
+        assert!(
+            !html.contains(&n.name_zh) && !html.contains(&n.name_en),
+            "mm.e's organisation page shows {code}"
+        );
+    }
+    for code in ["M-E", "A-SH", "A-JS", "C-SH1", "C-JS1"] {
+        let n = t.node(code).await;
+        assert!(
+            html.contains(&n.name_zh),
+            "mm.e's organisation page shows {code}"
+        );
+    }
+
+    // A sales rep: no people list; on the home page, only themself.
+    let rep = t.sign_in_demo("rep.sh1.1").await;
+    assert_eq!(
+        rep.get(t.url("/people")).send().await.unwrap().status(),
+        403
+    );
+    let html = rep
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"people-visible\">1<"),
+        "a rep sees only themself: {html}"
+    );
+    let res = rep.get(t.url("/org")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&t.node("C-SH1").await.name_zh));
+    for code in ["C-JS1", "A-JS", "M-N"] {
+        assert!(
+            !html.contains(&t.node(code).await.name_zh),
+            "the rep's organisation page shows {code}"
+        );
+    }
+}
