@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-cargo build --release -p salesos >/dev/null 2>&1 || cargo build --release -p salesos
+[ -n "${SALESOS_BIN:-}" ] || cargo build --release -p salesos
 bin=${SALESOS_BIN:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/salesos}
 port=18979
 work=$(mktemp -d)
