@@ -28,6 +28,21 @@ pub enum Capability {
     ManageOrg,
     ViewAudit,
     ManageTokens,
+    ViewDealers,
+    ManageDealers,
+    ViewCatalogue,
+    ManageCatalogue,
+    /// Changing a dealer's credit limit, payment term, price list or owner (until the approvals
+    /// engine routes these changes).
+    ChangeDealerTerms,
+    /// Seeing orders (in scope).
+    ViewOrders,
+    /// Taking, editing, confirming, cancelling and reopening orders.
+    EnterOrders,
+    /// Seeing a dealer's credit position and asking for temporary credit.
+    ViewCredit,
+    /// Deciding approval requests assigned to one (or delegated to one).
+    Approve,
 }
 
 /// How far a role's view reaches inside its node.
@@ -102,13 +117,73 @@ impl Role {
                 ManageOrg,
                 ViewAudit,
                 ManageTokens,
+                ViewDealers,
+                ManageDealers,
+                ViewCatalogue,
+                ManageCatalogue,
+                ChangeDealerTerms,
             ],
-            Role::Director => &[ViewPeople, ViewOrg, ViewAudit],
-            Role::MarketManager | Role::AreaManager => &[ViewPeople, ViewOrg, ViewAudit],
-            Role::OrderDesk | Role::Billing | Role::Finance | Role::Warehouse => {
-                &[ViewPeople, ViewOrg]
-            }
-            Role::Kam | Role::SalesRep => &[ViewOrg],
+            Role::Director => &[
+                ViewPeople,
+                ViewOrg,
+                ViewAudit,
+                ViewDealers,
+                ViewCatalogue,
+                ChangeDealerTerms,
+                ViewOrders,
+                ViewCredit,
+                Approve,
+            ],
+            Role::MarketManager => &[
+                ViewPeople,
+                ViewOrg,
+                ViewAudit,
+                ViewDealers,
+                ManageDealers,
+                ViewCatalogue,
+                ViewOrders,
+                ViewCredit,
+                Approve,
+            ],
+            Role::AreaManager => &[
+                ViewPeople,
+                ViewOrg,
+                ViewAudit,
+                ViewDealers,
+                ManageDealers,
+                ViewCatalogue,
+                ViewOrders,
+                ViewCredit,
+            ],
+            Role::OrderDesk => &[
+                ViewPeople,
+                ViewOrg,
+                ViewDealers,
+                ManageDealers,
+                ViewCatalogue,
+                ViewOrders,
+                EnterOrders,
+                ViewCredit,
+            ],
+            Role::Billing | Role::Finance => &[
+                ViewPeople,
+                ViewOrg,
+                ViewDealers,
+                ViewCatalogue,
+                ViewOrders,
+                ViewCredit,
+            ],
+            Role::Warehouse => &[ViewPeople, ViewOrg, ViewCatalogue, ViewOrders],
+            // field staff add prospects they own and file market feedback
+            Role::Kam | Role::SalesRep => &[
+                ViewOrg,
+                ViewDealers,
+                ManageDealers,
+                ViewCatalogue,
+                ViewOrders,
+                EnterOrders,
+                ViewCredit,
+            ],
         }
     }
 
@@ -134,6 +209,19 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.can(Capability::ManagePeople), role == Role::Admin);
             assert_eq!(role.can(Capability::ManageOrg), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn dealer_capabilities() {
+        for role in Role::ALL {
+            assert!(role.can(Capability::ViewCatalogue));
+            assert_eq!(role.can(Capability::ManageCatalogue), role == Role::Admin);
+            assert_eq!(
+                role.can(Capability::ChangeDealerTerms),
+                matches!(role, Role::Admin | Role::Director)
+            );
+            assert_eq!(role.can(Capability::ViewDealers), role != Role::Warehouse);
         }
     }
 
