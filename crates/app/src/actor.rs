@@ -142,5 +142,14 @@ pub fn capability_code(capability: Capability) -> &'static str {
         Capability::ManageOrg => "manage_org",
         Capability::ViewAudit => "view_audit",
         Capability::ManageTokens => "manage_tokens",
+        Capability::ViewDealers => "view_dealers",
+        Capability::ManageDealers => "manage_dealers",
+        Capability::ViewCatalogue => "view_catalogue",
+        Capability::ManageCatalogue => "manage_catalogue",
+        Capability::ChangeDealerTerms => "change_dealer_terms",
+        Capability::ViewOrders => "view_orders",
+        Capability::EnterOrders => "enter_orders",
+        Capability::ViewCredit => "view_credit",
+        Capability::Approve => "approve",
     }
 }

@@ -39,7 +39,14 @@ pub fn snapshot<T: Serialize>(value: &T) -> Option<serde_json::Value> {
 }
 
 /// The records whose history can be opened.
-pub const ENTITIES: [&str; 2] = ["person", "org_node"];
+pub const ENTITIES: [&str; 6] = [
+    "person",
+    "org_node",
+    "dealer",
+    "order",
+    "product",
+    "price_list",
+];
 
 /// The history of a record the person may see; 404 when the record is outside their scope.
 pub async fn history(
@@ -57,6 +64,25 @@ pub async fn history(
         "org_node" => org::get(&mut conn, &actor.scope, entity_id)
             .await?
             .is_some(),
+        "dealer" => salesos_store::dealers::get(&mut conn, &actor.scope, entity_id)
+            .await?
+            .is_some(),
+        "order" => salesos_store::orders::get(&mut conn, &actor.scope, entity_id)
+            .await?
+            .is_some(),
+        // the catalogue is company-wide: whoever may read it may read its history
+        "product" => {
+            actor.can(Capability::ViewCatalogue)
+                && salesos_store::catalogue::get_product(&mut conn, entity_id)
+                    .await?
+                    .is_some()
+        }
+        "price_list" => {
+            actor.can(Capability::ViewCatalogue)
+                && salesos_store::catalogue::get_price_list(&mut conn, entity_id)
+                    .await?
+                    .is_some()
+        }
         _ => false,
     };
     if !visible {

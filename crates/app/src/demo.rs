@@ -453,7 +453,15 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
             }
         }
     }
+    let started = std::time::Instant::now();
+    let dealers = demo_dealers_and_catalogue(conn, &actor, size).await?;
+    tracing::info!(
+        dealers,
+        ms = started.elapsed().as_millis() as u64,
+        "demo dealers and catalogue created"
+    );
     tx.commit().await?;
+    crate::orders::seed_demo(app).await?;
     Ok(DemoSummary {
         created: true,
         nodes: b.nodes,
@@ -492,4 +500,322 @@ async fn printed_logins(conn: &mut Conn) -> Result<Vec<DemoLogin>, AppError> {
         }
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// dealers & catalogue
+
+/// Product lines of the demo brand: (code, 中文, English, products as (中文, English, unit, case
+/// size, base price in fen)).
+type DemoProduct = (&'static str, &'static str, &'static str, i64, i64);
+const DEMO_LINES: [(&str, &str, &str, [DemoProduct; 8]); 5] = [
+    (
+        "BEV",
+        "饮料",
+        "Beverages",
+        [
+            ("柠檬茶 500ml", "Lemon tea 500ml", "瓶", 15, 350),
+            ("绿茶 500ml", "Green tea 500ml", "瓶", 15, 300),
+            ("橙汁 1L", "Orange juice 1L", "瓶", 12, 890),
+            ("苏打水 330ml", "Soda water 330ml", "罐", 24, 250),
+            ("功能饮料 250ml", "Energy drink 250ml", "罐", 24, 550),
+            ("矿泉水 550ml", "Mineral water 550ml", "瓶", 24, 150),
+            ("椰子水 330ml", "Coconut water 330ml", "瓶", 12, 790),
+            ("乌龙茶 500ml", "Oolong tea 500ml", "瓶", 15, 400),
+        ],
+    ),
+    (
+        "DAI",
+        "乳品",
+        "Dairy",
+        [
+            ("纯牛奶 250ml", "Whole milk 250ml", "盒", 24, 320),
+            ("酸奶 200g", "Yoghurt 200g", "杯", 12, 450),
+            ("低脂牛奶 1L", "Low-fat milk 1L", "盒", 12, 1280),
+            ("儿童成长奶 190ml", "Kids' milk 190ml", "盒", 24, 380),
+            ("奶酪棒 18g", "Cheese stick 18g", "袋", 40, 250),
+            ("乳饮料 200ml", "Milk drink 200ml", "瓶", 24, 300),
+            ("奶粉 800g", "Milk powder 800g", "罐", 6, 16800),
+            ("炼乳 350g", "Condensed milk 350g", "罐", 24, 990),
+        ],
+    ),
+    (
+        "SNK",
+        "休闲食品",
+        "Snacks",
+        [
+            ("原味薯片 70g", "Salted crisps 70g", "袋", 30, 650),
+            ("苏打饼干 400g", "Soda crackers 400g", "盒", 12, 1290),
+            ("巧克力威化 150g", "Chocolate wafers 150g", "盒", 24, 990),
+            ("牛肉干 100g", "Beef jerky 100g", "袋", 20, 2580),
+            ("坚果礼盒 750g", "Nut gift box 750g", "盒", 6, 12800),
+            ("海苔 30g", "Seaweed snack 30g", "袋", 40, 590),
+            ("米饼 150g", "Rice crackers 150g", "袋", 24, 690),
+            ("果冻 200g", "Fruit jelly 200g", "袋", 24, 550),
+        ],
+    ),
+    (
+        "SEA",
+        "调味品",
+        "Condiments",
+        [
+            ("生抽 500ml", "Light soy sauce 500ml", "瓶", 12, 890),
+            ("老抽 500ml", "Dark soy sauce 500ml", "瓶", 12, 950),
+            ("香醋 500ml", "Aromatic vinegar 500ml", "瓶", 12, 790),
+            ("蚝油 700g", "Oyster sauce 700g", "瓶", 12, 1290),
+            ("料酒 500ml", "Cooking wine 500ml", "瓶", 12, 650),
+            ("鸡精 200g", "Chicken bouillon 200g", "袋", 40, 890),
+            ("辣椒酱 280g", "Chilli sauce 280g", "瓶", 24, 990),
+            ("食用盐 400g", "Table salt 400g", "袋", 50, 250),
+        ],
+    ),
+    (
+        "CAR",
+        "个人护理",
+        "Personal care",
+        [
+            ("洗发水 400ml", "Shampoo 400ml", "瓶", 12, 3290),
+            ("沐浴露 750ml", "Shower gel 750ml", "瓶", 12, 3590),
+            ("牙膏 120g", "Toothpaste 120g", "支", 48, 1290),
+            ("洗衣液 2kg", "Laundry liquid 2kg", "瓶", 6, 4590),
+            ("洗手液 500ml", "Hand wash 500ml", "瓶", 12, 1990),
+            ("护手霜 50g", "Hand cream 50g", "支", 48, 1590),
+            ("纸巾 10包", "Tissues 10 packs", "提", 8, 1690),
+            ("洗洁精 1.5kg", "Dish soap 1.5kg", "瓶", 8, 1490),
+        ],
+    ),
+];
+
+const DEALER_WORDS: [&str; 30] = [
+    "宏达",
+    "恒信",
+    "永安",
+    "金源",
+    "华盛",
+    "鑫隆",
+    "瑞丰",
+    "德顺",
+    "兴旺",
+    "同福",
+    "汇通",
+    "众诚",
+    "天成",
+    "福源",
+    "嘉禾",
+    "长城",
+    "新世纪",
+    "万家",
+    "百佳",
+    "利民",
+    "顺发",
+    "鼎盛",
+    "富康",
+    "盛世",
+    "佳和",
+    "远航",
+    "金桥",
+    "广进",
+    "和美",
+    "联华",
+];
+const DEALER_SUFFIXES: [&str; 5] = [
+    "商贸有限公司",
+    "贸易有限公司",
+    "食品有限公司",
+    "商行",
+    "批发部",
+];
+
+/// Products, tier price lists A/B/C (from 2024-01-01, 5% higher from 2025-07-01) and dealers
+/// owned by the reps (per city) and KAMs (per area). Returns how many dealers were created.
+async fn demo_dealers_and_catalogue(
+    conn: &mut Conn,
+    actor: &Actor,
+    size: DemoSize,
+) -> Result<i64, AppError> {
+    use salesos_store::{catalogue, dealers};
+    let mut product_ids = Vec::new();
+    for (code, zh, en, products) in DEMO_LINES {
+        let line = catalogue::insert_line(conn, code, zh, en).await?;
+        for (i, (pzh, pen, unit, case_size, base)) in products.iter().enumerate() {
+            let fields = catalogue::ProductFields {
+                name_zh: (*pzh).to_string(),
+                name_en: (*pen).to_string(),
+                line_id: line,
+                unit: (*unit).to_string(),
+                case_size: *case_size,
+                tax_rate_bp: 1300,
+                status: "active".to_string(),
+            };
+            let id =
+                catalogue::insert_product(conn, &format!("{code}-{:03}", i + 1), &fields).await?;
+            product_ids.push((id, *base));
+        }
+    }
+    for (tier, zh, markup) in [
+        ("A", "A 级价目表", 100),
+        ("B", "B 级价目表", 103),
+        ("C", "C 级价目表", 106),
+    ] {
+        let id = catalogue::insert_price_list(conn, &format!("PL-{tier}"), zh, "tier", Some(tier))
+            .await?;
+        let mut rows = Vec::new();
+        for (product, base) in &product_ids {
+            let p1 = base * markup / 100;
+            let p2 = p1 * 105 / 100;
+            rows.push((
+                id,
+                *product,
+                p1,
+                START.to_string(),
+                Some("2025-07-01".to_string()),
+            ));
+            rows.push((id, *product, p2, "2025-07-01".to_string(), None));
+        }
+        catalogue::insert_prices_unchecked(conn, &rows).await?;
+    }
+
+    // owners: reps by city, KAMs by area
+    let everyone = people::list_all_unscoped(conn).await?;
+    let slt = everyone
+        .iter()
+        .find(|p| p.role.as_deref() == Some("director"))
+        .map(|p| p.id);
+    let mut plans: Vec<(String, String, i64, String, i64, String, usize)> = Vec::new();
+    let mut cities: Vec<(i64, String, String, String, Vec<i64>)> = Vec::new();
+    for p in &everyone {
+        let (Some(node), Some(path), Some(name)) =
+            (p.node_id, p.node_path.clone(), p.node_name_zh.clone())
+        else {
+            continue;
+        };
+        match p.role.as_deref() {
+            Some("sales_rep") => {
+                let code = org::get_unscoped(conn, node)
+                    .await?
+                    .map(|n| n.code)
+                    .unwrap_or_default();
+                match cities.iter_mut().find(|c| c.0 == node) {
+                    Some(c) => c.4.push(p.id),
+                    None => cities.push((node, path, name, code, vec![p.id])),
+                }
+            }
+            Some("kam") => {
+                let code = org::get_unscoped(conn, node)
+                    .await?
+                    .map(|n| n.code)
+                    .unwrap_or_default();
+                let count = if size == DemoSize::Tiny { 1 } else { 3 };
+                let city = name.trim_end_matches("区域").to_string();
+                for k in 0..count {
+                    plans.push((
+                        format!("D-{}-K{}", code.trim_start_matches("A-"), k + 1),
+                        city.clone(),
+                        node,
+                        path.clone(),
+                        p.id,
+                        "A".to_string(),
+                        // names of key accounts never repeat a city dealer's (see the suffixes)
+                        100 + k,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let per_city = if size == DemoSize::Tiny { 3 } else { 50 };
+    for (node, path, name, code, reps) in &cities {
+        for k in 0..per_city {
+            // A 20%, B 40%, C 40%; the first three of a city are A, B, C
+            let tier = ["A", "B", "C", "B", "C"][k % 5];
+            plans.push((
+                format!("D-{}-{:03}", code.trim_start_matches("C-"), k + 1),
+                name.clone(),
+                *node,
+                path.clone(),
+                reps[k % reps.len()],
+                tier.to_string(),
+                k,
+            ));
+        }
+    }
+    plans.sort_by(|a, b| a.0.cmp(&b.0));
+    let details: Vec<dealers::DealerDetails> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, (_, city, _, _, _, tier, k))| {
+            // (word, suffix) is unique for k < 150 within a city; licence numbers by position
+            let word = DEALER_WORDS[k % DEALER_WORDS.len()];
+            let suffix = DEALER_SUFFIXES[(k / DEALER_WORDS.len()) % DEALER_SUFFIXES.len()];
+            let key = u64::try_from(i).unwrap_or(0);
+            dealers::DealerDetails {
+                name: format!("{city}{word}{suffix}"),
+                tier: tier.clone(),
+                licence_no: Some(format!("91{:016}", 1_000_000 + key * 7919)),
+                legal_representative: Some(format!(
+                    "{}{}",
+                    SURNAMES[(k + 3) % SURNAMES.len()],
+                    GIVEN[(k * 5 + 1) % GIVEN.len()]
+                )),
+                address: Some(format!(
+                    "{city}市{}路{}号",
+                    DEALER_WORDS[(k + 11) % DEALER_WORDS.len()],
+                    10 + k
+                )),
+                city: Some(city.clone()),
+                delivery_station: Some(format!("{city}货运站")),
+                bank_name: Some(format!("中国工商银行{city}分行")),
+                bank_account: Some(format!("6222{:012}", 100_000 + key * 104_729)),
+                tax_no: Some(format!("91{:016}", 1_000_000 + key * 7919)),
+                phone: Some(format!("0{:02}-{:08}", 10 + k % 80, 60_000_000 + key * 37)),
+            }
+        })
+        .collect();
+    let rows: Vec<dealers::NewDealer> = plans
+        .iter()
+        .zip(&details)
+        .enumerate()
+        .map(|(i, ((code, _, node, path, owner, tier, _), d))| {
+            let status = match i % 40 {
+                0 | 1 => "prospect",
+                2 => "evaluating",
+                3 => "suspended",
+                _ => "active",
+            };
+            let (term, limit) = match tier.as_str() {
+                "A" => (60, 50_000_000),
+                "B" => (45, 20_000_000),
+                _ => (30, 8_000_000),
+            };
+            dealers::NewDealer {
+                code,
+                status,
+                details: d,
+                node_id: *node,
+                node_path: path,
+                owner_id: *owner,
+                slt_owner_id: slt,
+                price_list_id: None,
+                payment_term_days: term,
+                credit_limit_fen: limit,
+                since: START,
+            }
+        })
+        .collect();
+    dealers::insert_many_unscoped(conn, &rows, START).await?;
+    let created = dealers::list_all_unscoped(conn).await?;
+    for d in &created {
+        record(
+            conn,
+            actor,
+            "demo.create",
+            "dealer",
+            d.id,
+            Some(&d.node_path),
+            None,
+            snapshot(d),
+        )
+        .await?;
+    }
+    Ok(i64::try_from(created.len()).unwrap_or(0))
 }

@@ -3,11 +3,17 @@
 //! audit entry. The only place where a business operation happens.
 
 pub mod actor;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod config;
+pub mod credit;
+pub mod dates;
+pub mod dealers;
 pub mod demo;
 pub mod error;
+pub mod orders;
 pub mod org;
 pub mod password;
 pub mod people;

@@ -1,6 +1,7 @@
 //! The organisation tree: view, add units, rename, move with history.
 
 use crate::audit::{record, snapshot};
+use crate::dates::effective_date;
 use crate::{Actor, App, AppError};
 use salesos_domain::dating::{check_change_date, Period};
 use salesos_domain::org::{check_move, check_parent, NodeKind};
@@ -68,22 +69,6 @@ fn check_name(raw: &str, field: &'static str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-fn parse_date(raw: Option<&str>, today: &str) -> Result<String, AppError> {
-    let text = raw
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(today);
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|d| d.to_string())
-        .map_err(|_| {
-            AppError::invalid(
-                "date.invalid",
-                "effective_from",
-                "a date looks like 2025-03-31",
-            )
-        })
-}
-
 pub async fn create(app: &App, actor: &Actor, input: NewNodeInput) -> Result<NodeRow, AppError> {
     actor.require(Capability::ManageOrg)?;
     let kind = NodeKind::parse(input.kind.trim())
@@ -98,7 +83,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewNodeInput) -> Result<Nod
     let code = check_code(&input.code)?;
     let name_zh = check_name(&input.name_zh, "name_zh")?;
     let name_en = check_name(&input.name_en, "name_en")?;
-    let from = parse_date(input.effective_from.as_deref(), &app.today())?;
+    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
     let mut tx = app.store.begin().await?;
     let parent = org::get(tx.conn(), &actor.scope, input.parent_id)
         .await?
@@ -201,7 +186,7 @@ pub async fn move_node(
     input: MoveNodeInput,
 ) -> Result<NodeRow, AppError> {
     actor.require(Capability::ManageOrg)?;
-    let from = parse_date(input.effective_from.as_deref(), &app.today())?;
+    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
     let mut tx = app.store.begin().await?;
     let node = org::get(tx.conn(), &actor.scope, id)
         .await?

@@ -1,6 +1,7 @@
 //! People: add, edit, place in the organisation, move, deactivate, reset and change passwords.
 
 use crate::audit::{record, snapshot};
+use crate::dates::effective_date;
 use crate::{password, Actor, App, AppError, Via};
 use salesos_domain::dating::{check_change_date, Period};
 use salesos_domain::org::NodeKind;
@@ -65,22 +66,6 @@ pub struct NewPersonInput {
     pub position: PositionInput,
 }
 
-fn parse_date(raw: Option<&str>, today: &str) -> Result<String, AppError> {
-    let text = raw
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(today);
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|d| d.to_string())
-        .map_err(|_| {
-            AppError::invalid(
-                "date.invalid",
-                "effective_from",
-                "a date looks like 2025-03-31",
-            )
-        })
-}
-
 fn parse_locale(raw: Option<&str>) -> Result<Locale, AppError> {
     match raw.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(Locale::default()),
@@ -138,7 +123,7 @@ pub async fn create(
     let phone = check_contact(input.phone.as_deref(), "phone")?;
     check_password(&input.password, login.as_str(), "password")?;
     let locale = parse_locale(input.locale.as_deref())?;
-    let from = parse_date(input.position.effective_from.as_deref(), &app.today())?;
+    let from = effective_date(input.position.effective_from.as_deref(), &app.today())?;
     let hash = password::hash(input.password.clone()).await?;
 
     let mut tx = app.store.begin().await?;
@@ -227,7 +212,7 @@ pub async fn move_to(
     input: PositionInput,
 ) -> Result<PersonRow, AppError> {
     actor.require(Capability::ManagePeople)?;
-    let from = parse_date(input.effective_from.as_deref(), &app.today())?;
+    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
     let mut tx = app.store.begin().await?;
     let before = load_for_change(tx.conn(), actor, id).await?;
     if !before.active {
@@ -318,7 +303,7 @@ pub async fn reactivate(
     input: PositionInput,
 ) -> Result<PersonRow, AppError> {
     actor.require(Capability::ManagePeople)?;
-    let from = parse_date(input.effective_from.as_deref(), &app.today())?;
+    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
     let mut tx = app.store.begin().await?;
     let before = load_for_change(tx.conn(), actor, id).await?;
     if before.active {

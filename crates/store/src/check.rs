@@ -116,5 +116,13 @@ pub async fn run(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
             "{overlapping} pairs of assignments of one person overlap"
         ));
     }
+    // credit exposure: each dealer's balance equals the sum of its ledger entries, and the
+    // open-order part equals its confirmed orders
+    for rec in crate::credit::reconcile_unscoped(conn).await? {
+        problems.extend(rec.problems());
+    }
+    // dealers & catalogue
+    problems.extend(crate::dealers::check_unscoped(conn).await?);
+    problems.extend(crate::catalogue::check_unscoped(conn).await?);
     Ok(problems)
 }

@@ -3,11 +3,16 @@
 //! Every query that returns business data takes the signed-in person's [`Scope`] and applies it
 //! itself (see [`sql::Sql::scope`]), so no caller can forget it.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod check;
+pub mod credit;
 pub mod db;
+pub mod dealers;
 pub mod migrate;
+pub mod orders;
 pub mod org;
 pub mod people;
 pub mod sql;

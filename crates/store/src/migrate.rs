@@ -12,13 +12,29 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    common: include_str!("migrations/0001_foundation.sql"),
-    sqlite: include_str!("migrations/0001_foundation.sqlite.sql"),
-    postgres: include_str!("migrations/0001_foundation.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        common: include_str!("migrations/0001_foundation.sql"),
+        sqlite: include_str!("migrations/0001_foundation.sqlite.sql"),
+        postgres: include_str!("migrations/0001_foundation.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "dealers_catalogue",
+        common: include_str!("migrations/0002_dealers_catalogue.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 3,
+        name: "orders_credit",
+        common: include_str!("migrations/0003_orders_credit.sql"),
+        sqlite: include_str!("migrations/0003_orders_credit.sqlite.sql"),
+        postgres: include_str!("migrations/0003_orders_credit.postgres.sql"),
+    },
+];
 
 fn render(sql: &str, backend: Backend) -> String {
     let (pk, path) = match backend {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod assets;
 pub mod ctx;
+pub mod export;
 pub mod health;
 pub mod i18n;
 pub mod pages;

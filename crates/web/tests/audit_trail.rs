@@ -867,3 +867,62 @@ async fn a_record_history_is_shown_only_to_those_allowed() {
         }
     }
 }
+
+/// Dealer histories follow the dealer's scope like every other record's.
+#[tokio::test]
+async fn dealer_history_is_scoped() {
+    let t = TestApp::spawn().await;
+    let east = t.token_for("mm.e").await;
+    let north = t.token_for("mm.n").await;
+    let admin = t.token_for("admin").await;
+    let client = t.api_client();
+    let list: Value = client
+        .get(t.url("/api/v1/dealers?limit=1"))
+        .bearer_auth(&east)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_i64().expect("an East dealer");
+    let path = format!("/api/v1/audit/dealer/{id}");
+    let res = client
+        .get(t.url(&path))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let entries: Value = res.json().await.unwrap();
+    let entries = entries.as_array().expect("a list");
+    assert!(
+        !entries.is_empty(),
+        "the demo's creation of the dealer is in its history"
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e["entity"] == "dealer" && e["entity_id"] == id));
+    let res = client
+        .get(t.url(&path))
+        .bearer_auth(&east)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "the East market manager sees an East dealer's history"
+    );
+    let res = client
+        .get(t.url(&path))
+        .bearer_auth(&north)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        404,
+        "the North market manager does not even learn it exists"
+    );
+}

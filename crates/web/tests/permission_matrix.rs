@@ -33,7 +33,7 @@
 
 use reqwest::Method;
 use salesos_domain::roles::{Capability, Role};
-use salesos_test_support::{location, TestApp, DEMO_PASSWORD, ROLE_LOGINS};
+use salesos_test_support::{builders, location, TestApp, DEMO_PASSWORD, ROLE_LOGINS};
 use salesos_web::routes::{route_defs, Access, RouteDef, Target};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -125,7 +125,14 @@ fn every_route_has_a_scope_rule() {
                     ));
                 }
             }
-            Target::Person | Target::OrgNode | Target::Token => {
+            Target::Person
+            | Target::OrgNode
+            | Target::Token
+            | Target::Order
+            | Target::Approval
+            | Target::Dealer
+            | Target::Product
+            | Target::PriceList => {
                 if !path.contains("{id}") {
                     problems.push(format!("{} has a target but no {{id}}", name(&def)));
                 }
@@ -149,7 +156,7 @@ fn every_route_has_a_scope_rule() {
         }
     }
     for def in matrix_routes() {
-        if let Err(e) = Fixture::body_of(&def, &Ctx::placeholder()) {
+        if let Err(e) = Fixture::body_of(&def, &Ctx::placeholder(), false) {
             problems.push(e);
         }
     }
@@ -170,6 +177,14 @@ struct Ctx {
     c_js1: i64,
     a_sh: i64,
     a_js: i64,
+    /// A product with a price on the tier-A list (orders).
+    product: i64,
+    /// dealers & catalogue: the rep of C-SH1 (an owner for new dealers), a demo product, its
+    /// line and the demo tier-A price list
+    rep_sh1: i64,
+    dx_product: i64,
+    dx_line: i64,
+    dx_price_list: i64,
 }
 
 impl Ctx {
@@ -179,6 +194,11 @@ impl Ctx {
             c_js1: 1,
             a_sh: 1,
             a_js: 1,
+            product: 1,
+            rep_sh1: 1,
+            dx_product: 1,
+            dx_line: 1,
+            dx_price_list: 1,
         }
     }
 }
@@ -194,7 +214,7 @@ struct Fixture;
 impl Fixture {
     /// A body with which the request can succeed. Every route the matrix walks must be listed
     /// here, so a new one fails the test until it has a fixture (and a scope rule).
-    fn body_of(def: &RouteDef, c: &Ctx) -> Result<Body, String> {
+    fn body_of(def: &RouteDef, c: &Ctx, field_staff: bool) -> Result<Body, String> {
         let n = serial();
         let f = |pairs: &[(&str, String)]| {
             Body::Form(
@@ -229,7 +249,66 @@ impl Fixture {
             })),
             ("PATCH", "/api/v1/org-nodes/{id}") => Body::Json(json!({ "name_zh": format!("改名{n}"), "name_en": format!("Renamed {n}") })),
             ("POST", "/api/v1/org-nodes/{id}/move") => Body::Json(json!({ "parent_id": c.a_js })),
+            // orders, credit & approvals (a create's dealer is set per caller in `Matrix::run`)
+            ("POST", "/api/v1/orders") => Body::Json(json!({
+                "dealer_id": 0, "lines": [{ "product_id": c.product, "quantity": 1 }], "draft": true,
+            })),
+            ("PATCH", "/api/v1/orders/{id}") => Body::Json(json!({ "lines": [{ "product_id": c.product, "quantity": 2 }] })),
+            ("POST", "/api/v1/orders/{id}/confirm") | ("POST", "/api/v1/orders/{id}/reopen") => Body::None,
+            ("POST", "/api/v1/orders/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/orders/{id}/owners") => Body::Json(json!({})),
+            ("POST", "/api/v1/dealers/{id}/temporary-credit") => Body::Json(json!({ "amount_fen": 100_000, "valid_to": "2999-01-01" })),
+            ("POST", "/api/v1/approvals/{id}/approve") => Body::None,
+            ("POST", "/api/v1/approvals/{id}/reject") | ("POST", "/api/v1/approvals/{id}/send-back") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/delegations") => Body::Json(json!({ "to_person": 0, "valid_to": "2999-01-01" })),
+            // dealers & catalogue (API); field staff add dealers they own at their own unit
+            ("POST", "/api/v1/dealers") if field_staff => Body::Json(json!({
+                "code": format!("MXD-{n}"), "name": format!("矩阵经销商{n}"),
+            })),
+            ("POST", "/api/v1/dealers") => Body::Json(json!({
+                "code": format!("MXD-{n}"), "name": format!("矩阵经销商{n}"),
+                "node_id": c.c_sh1, "owner_id": c.rep_sh1,
+            })),
+            ("PATCH", "/api/v1/dealers/{id}") => Body::Json(json!({ "name": format!("改名经销商{n}") })),
+            ("POST", "/api/v1/dealers/{id}/transition") => Body::Json(json!({ "status": "evaluating", "reason": "matrix" })),
+            ("POST", "/api/v1/dealers/{id}/terms") => Body::Json(json!({ "credit_limit_fen": 100_000 + i64::from(n) })),
+            ("POST", "/api/v1/dealers/{id}/contacts") => Body::Json(json!({ "name": format!("联系人{n}") })),
+            ("POST", "/api/v1/dealers/{id}/feedback") | ("POST", "/api/v1/feedback") => Body::Json(json!({ "kind": "price", "body": format!("matrix {n}") })),
+            ("POST", "/api/v1/product-lines") => Body::Json(json!({ "code": format!("MXL-{n}"), "name_zh": "矩阵", "name_en": "Matrix" })),
+            ("POST", "/api/v1/products") => Body::Json(json!({
+                "code": format!("MXPR-{n}"), "name_zh": "矩阵", "name_en": "Matrix", "line_id": c.dx_line,
+                "unit": "瓶", "case_size": 12, "tax_rate_bp": 1300,
+            })),
+            ("PATCH", "/api/v1/products/{id}") => Body::Json(json!({
+                "name_zh": "柠檬茶 500ml", "name_en": "Lemon tea 500ml", "line_id": c.dx_line,
+                "unit": "瓶", "case_size": 15, "tax_rate_bp": 1300,
+            })),
+            ("POST", "/api/v1/price-lists") => Body::Json(json!({ "code": format!("MXPL-{n}"), "name": "Matrix", "kind": "dealer" })),
+            ("POST", "/api/v1/price-lists/{id}/prices") => Body::Json(json!({
+                "product_id": c.dx_product, "price_fen": 1000, "valid_from": future_day(n),
+            })),
+            ("POST", "/api/v1/quotas") => Body::Json(json!({ "product_id": c.dx_product, "node_id": c.c_sh1, "period": "2030-01", "quantity": 10 })),
+            // dealers & catalogue (pages)
+            ("POST", "/dealers") if field_staff => f(&[("code", format!("MXDP-{n}")), ("name", format!("矩阵页面经销商{n}"))]),
+            ("POST", "/dealers") => f(&[
+                ("code", format!("MXDP-{n}")), ("name", format!("矩阵页面经销商{n}")),
+                ("node_id", c.c_sh1.to_string()), ("owner_id", c.rep_sh1.to_string()),
+            ]),
+            ("POST", "/dealers/{id}/transition") => f(&[("status", "evaluating".into()), ("reason", "matrix".into())]),
+            ("POST", "/dealers/{id}/terms") => f(&[("credit_limit_yuan", format!("{}", 1000 + n))]),
+            ("POST", "/dealers/{id}/feedback") | ("POST", "/feedback") => f(&[("kind", "competitor".into()), ("body", format!("matrix {n}"))]),
+            ("POST", "/price-lists/{id}/prices") => f(&[
+                ("product_id", c.dx_product.to_string()), ("price_yuan", "12.50".into()), ("valid_from", future_day(n)),
+            ]),
             // pages
+            ("POST", "/orders") => f(&[
+                ("dealer_id", "0".into()), ("product_1", c.product.to_string()),
+                ("quantity_1", "1".into()), ("draft", "1".into()),
+            ]),
+            ("POST", "/orders/{id}/confirm") | ("POST", "/orders/{id}/cancel") | ("POST", "/orders/{id}/reopen") => f(&[]),
+            ("POST", "/approvals/{id}/approve") => f(&[]),
+            ("POST", "/approvals/{id}/reject") | ("POST", "/approvals/{id}/send-back") => f(&[("reason", "matrix".into())]),
+            ("POST", "/dealers/{id}/temporary-credit") => f(&[("amount", "1000".into()), ("valid_to", "2999-01-01".into())]),
             ("POST", "/people") => f(&[
                 ("login", format!("mx.page{n}")), ("display_name", format!("Matrix {n}")),
                 ("password", "Matrix-Password-42".into()), ("node_id", c.c_sh1.to_string()),
@@ -261,6 +340,13 @@ impl Fixture {
     }
 }
 
+/// A day after every demo price, later for every call (a new price must start after the last).
+fn future_day(n: u32) -> String {
+    let day =
+        chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Days::new(u64::from(n));
+    day.to_string()
+}
+
 /// One role login with its fixtures.
 struct Who {
     login: &'static str,
@@ -274,6 +360,11 @@ struct Who {
     person_out: Option<i64>,
     node_in: i64,
     node_out: Option<i64>,
+    /// A demo dealer inside / outside the scope.
+    dealer_in: i64,
+    dealer_out: Option<i64>,
+    /// Where throwaway dealers for this person are created: (owner, unit).
+    dealer_home: (i64, i64),
 }
 
 async fn who(t: &TestApp, login: &'static str, with_session: bool) -> Who {
@@ -288,6 +379,18 @@ async fn who(t: &TestApp, login: &'static str, with_session: bool) -> Who {
         "kam.sh" => ("kam.sh", Some("rep.sh1.1"), "A-SH", Some("A-JS")),
         "rep.sh1.1" => ("rep.sh1.1", Some("kam.sh"), "C-SH1", Some("C-JS1")),
         other => panic!("no scope fixture for the role login {other}"),
+    };
+    let (dealer_in, dealer_out) = match login {
+        "mm.e" => ("D-SH1-001", Some("D-BJ1-001")),
+        "am.sh" => ("D-SH1-001", Some("D-JS1-001")),
+        "kam.sh" => ("D-SH-K1", Some("D-SH1-001")),
+        "rep.sh1.1" => ("D-SH1-001", Some("D-SH-K1")),
+        _ => ("D-SH1-001", None),
+    };
+    let dealer_home = if role.scope_kind() == salesos_domain::roles::ScopeKind::Own {
+        (person.id, person.node_id.unwrap())
+    } else {
+        (t.person_id("rep.sh1.1").await, t.node_id("C-SH1").await)
     };
     let session = if with_session {
         let client = t.sign_in_demo(login).await;
@@ -312,6 +415,12 @@ async fn who(t: &TestApp, login: &'static str, with_session: bool) -> Who {
             Some(c) => Some(t.node_id(c).await),
             None => None,
         },
+        dealer_in: builders::dealer_id(t, dealer_in).await,
+        dealer_out: match dealer_out {
+            Some(c) => Some(builders::dealer_id(t, c).await),
+            None => None,
+        },
+        dealer_home,
     }
 }
 
@@ -363,6 +472,7 @@ struct Attempt {
 struct Matrix<'a> {
     t: &'a TestApp,
     ctx: Ctx,
+    ox: OrderFixtures,
     admin_token: String,
     failures: Vec<String>,
     checked: usize,
@@ -409,6 +519,28 @@ impl Matrix<'_> {
             res.text().await.unwrap()
         );
         res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    async fn throwaway_dealer(&self, (owner, node): (i64, i64)) -> i64 {
+        let n = serial();
+        let res = self
+            .t
+            .api_client()
+            .post(self.t.url("/api/v1/dealers"))
+            .bearer_auth(&self.admin_token)
+            .json(&json!({ "code": format!("MXTD-{n}"), "name": format!("临时经销商{n}"), "node_id": node, "owner_id": owner }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            201,
+            "creating a throwaway dealer: {}",
+            res.text().await.unwrap()
+        );
+        res.json::<Value>().await.unwrap()["dealer"]["id"]
+            .as_i64()
+            .unwrap()
     }
 
     /// The records to try `def` on for `w`.
@@ -502,6 +634,75 @@ impl Matrix<'_> {
                     detail: "no such token".into(),
                 });
             }
+            Target::Order | Target::Approval => {
+                let (inside, outside) = if def.target == Target::Order {
+                    self.ox.orders_of(w.login)
+                } else {
+                    self.ox.approvals_of(w.login)
+                };
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(inside),
+                    detail: format!("{:?} {inside} in scope", def.target),
+                });
+                if let Some(o) = outside {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(o),
+                        detail: format!("{:?} {o} out of scope", def.target),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: format!("no such {:?}", def.target),
+                });
+            }
+            Target::Dealer => {
+                // the price lookup needs its query
+                let fill = |id: i64| {
+                    let path = fill(id);
+                    if path.ends_with("/price") {
+                        format!("{path}?product_id={}&date=2025-08-01", self.ctx.dx_product)
+                    } else {
+                        path
+                    }
+                };
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(w.dealer_in),
+                    detail: format!("dealer {} in scope", w.dealer_in),
+                });
+                if let Some(out_id) = w.dealer_out {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(out_id),
+                        detail: format!("dealer {out_id} out of scope"),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: "no such dealer".into(),
+                });
+            }
+            Target::Product | Target::PriceList => {
+                let id = if def.target == Target::Product {
+                    self.ctx.dx_product
+                } else {
+                    self.ctx.dx_price_list
+                };
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(id),
+                    detail: format!("{:?} {id} (company-wide)", def.target),
+                });
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: format!("no such {:?}", def.target),
+                });
+            }
             Target::AuditRecord => {
                 let audit = |entity: &str, id: i64| {
                     def.path
@@ -574,16 +775,39 @@ impl Matrix<'_> {
                         attempt.path = def.path.replace("{id}", &id.to_string());
                         attempt.detail = format!("throwaway unit {id} in scope");
                     }
+                    Target::Order => {
+                        let id = self
+                            .ox
+                            .throwaway_order(self.t, w.login, def.path.ends_with("/reopen"))
+                            .await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway order {id} in scope");
+                    }
+                    Target::Approval => {
+                        let id = self
+                            .ox
+                            .throwaway_approval(self.t, w.role == Role::Director)
+                            .await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway approval {id} in scope");
+                    }
+                    Target::Dealer => {
+                        let id = self.throwaway_dealer(w.dealer_home).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway dealer {id} in scope");
+                    }
                     _ => {}
                 }
             }
-            let body = match Fixture::body_of(def, &self.ctx) {
+            let field_staff = w.role.scope_kind() == salesos_domain::roles::ScopeKind::Own;
+            let body = match Fixture::body_of(def, &self.ctx, field_staff) {
                 Ok(b) => b,
                 Err(e) => {
                     self.failures.push(e);
                     return;
                 }
             };
+            let body = self.ox.for_caller(def, w, body);
             let audit_before = self.t.last_audit_id().await;
             let (status, loc, text) = self.send(def, w, &attempt.path, body).await;
             self.checked += 1;
@@ -673,6 +897,11 @@ async fn ctx_of(t: &TestApp) -> Ctx {
         c_js1: t.node_id("C-JS1").await,
         a_sh: t.node_id("A-SH").await,
         a_js: t.node_id("A-JS").await,
+        product: 0,
+        rep_sh1: t.person_id("rep.sh1.1").await,
+        dx_product: builders::product_id(t, "BEV-001").await,
+        dx_line: builders::line_id(t, "BEV").await,
+        dx_price_list: builders::price_list_id(t, "PL-A").await,
     }
 }
 
@@ -685,9 +914,15 @@ async fn run_matrix(api: bool) {
         .filter(|d| d.is_api() == api)
         .collect();
     assert!(!routes.is_empty());
+    let ox = OrderFixtures::build(&t).await;
+    let ctx = Ctx {
+        product: ox.catalogue.product,
+        ..ctx
+    };
     let mut m = Matrix {
         t: &t,
         ctx,
+        ox,
         admin_token,
         failures: Vec::new(),
         checked: 0,
@@ -1003,5 +1238,159 @@ async fn pages_list_only_records_in_scope() {
             !html.contains(&t.node(code).await.name_zh),
             "the rep's organisation page shows {code}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders and approvals fixtures
+
+/// Dealers, orders and approval requests placed so that each role login has one inside and
+/// (where its scope has an outside) one outside its scope.
+struct OrderFixtures {
+    catalogue: salesos_test_support::order_fixtures::Catalogue,
+    /// dealer and draft order at C-SH1 owned by rep.sh1.1, at A-SH owned by kam.sh, at C-JS1,
+    /// at C-BJ1
+    dealers: [i64; 4],
+    orders: [i64; 4],
+    /// a credit hold waiting for mm.e (market East) and one waiting for mm.n (market North)
+    approval_east: i64,
+    approval_north: i64,
+    director: i64,
+    mm_e: i64,
+}
+
+impl OrderFixtures {
+    async fn build(t: &TestApp) -> OrderFixtures {
+        use salesos_test_support::order_fixtures::{catalogue, dealer};
+        let catalogue = catalogue(t, 100).await;
+        let dealers = [
+            dealer(t, "C-SH1", "rep.sh1.1", 1_000_000_000).await,
+            dealer(t, "A-SH", "kam.sh", 1_000_000_000).await,
+            dealer(t, "C-JS1", "rep.js1.1", 1_000_000_000).await,
+            dealer(t, "C-BJ1", "rep.bj1.1", 1_000_000_000).await,
+        ];
+        let mut orders = [0; 4];
+        for (i, d) in dealers.iter().enumerate() {
+            orders[i] = Self::order(t, *d, catalogue.product, 1, true).await;
+        }
+        let east = dealer(t, "C-SH1", "rep.sh1.1", 10_000).await;
+        let north = dealer(t, "C-BJ1", "rep.bj1.1", 10_000).await;
+        let approval_east = Self::held(t, east, catalogue.product, 105).await;
+        let approval_north = Self::held(t, north, catalogue.product, 105).await;
+        OrderFixtures {
+            catalogue,
+            dealers,
+            orders,
+            approval_east,
+            approval_north,
+            director: t.person_id("director").await,
+            mm_e: t.person_id("mm.e").await,
+        }
+    }
+
+    async fn order(t: &TestApp, dealer: i64, product: i64, quantity: i64, draft: bool) -> i64 {
+        use salesos_app::orders::{self, Created, LineInput, NewOrderInput};
+        let desk = t.actor("desk").await;
+        let input = NewOrderInput {
+            dealer_id: dealer,
+            order_date: None,
+            source: None,
+            note: None,
+            lines: vec![LineInput {
+                product_id: product,
+                quantity,
+                unit_price_fen: None,
+            }],
+            draft,
+        };
+        match orders::create(&t.app, &desk, input, None, &|_| String::new()).await {
+            Ok(Created::New(d)) => d.order.id,
+            other => panic!("creating a fixture order: {:?}", other.err()),
+        }
+    }
+
+    /// A fresh order put on credit hold; returns its approval request.
+    async fn held(t: &TestApp, dealer: i64, product: i64, quantity: i64) -> i64 {
+        let id = Self::order(t, dealer, product, quantity, false).await;
+        let desk = t.actor("desk").await;
+        let d = salesos_app::orders::get(&t.app, &desk, id).await.unwrap();
+        assert_eq!(d.order.status, "on_hold", "a fixture hold");
+        d.approvals[0].id
+    }
+
+    fn dealer_index(login: &str) -> usize {
+        match login {
+            "kam.sh" => 1,
+            _ => 0,
+        }
+    }
+
+    /// (inside, outside) orders for a login.
+    fn orders_of(&self, login: &str) -> (i64, Option<i64>) {
+        let o = &self.orders;
+        match login {
+            "mm.e" => (o[0], Some(o[3])),
+            "am.sh" => (o[0], Some(o[2])),
+            "kam.sh" => (o[1], Some(o[0])),
+            "rep.sh1.1" => (o[0], Some(o[1])),
+            _ => (o[0], None),
+        }
+    }
+
+    fn approvals_of(&self, login: &str) -> (i64, Option<i64>) {
+        match login {
+            "mm.e" => (self.approval_east, Some(self.approval_north)),
+            "am.sh" | "kam.sh" | "rep.sh1.1" => (self.approval_east, Some(self.approval_north)),
+            _ => (self.approval_east, None),
+        }
+    }
+
+    async fn throwaway_order(&self, t: &TestApp, login: &str, cancelled: bool) -> i64 {
+        let dealer = self.dealers[Self::dealer_index(login)];
+        let id = Self::order(t, dealer, self.catalogue.product, 1, true).await;
+        if cancelled {
+            let desk = t.actor("desk").await;
+            salesos_app::orders::cancel(&t.app, &desk, id, None)
+                .await
+                .unwrap();
+        }
+        id
+    }
+
+    /// A fresh request waiting for the director (far over the limit) or for mm.e.
+    async fn throwaway_approval(&self, t: &TestApp, for_director: bool) -> i64 {
+        use salesos_test_support::order_fixtures::dealer;
+        let d = dealer(t, "C-SH1", "rep.sh1.1", 10_000).await;
+        let quantity = if for_director { 1000 } else { 105 };
+        Self::held(t, d, self.catalogue.product, quantity).await
+    }
+
+    /// Bodies that name something in the caller's own scope.
+    fn for_caller(&self, def: &RouteDef, w: &Who, body: Body) -> Body {
+        let dealer = self.dealers[Self::dealer_index(w.login)];
+        let stand_in = if w.id == self.director {
+            self.mm_e
+        } else {
+            self.director
+        };
+        match (def.method.as_str(), def.path, body) {
+            ("POST", "/api/v1/orders", Body::Json(mut v)) => {
+                v["dealer_id"] = json!(dealer);
+                Body::Json(v)
+            }
+            ("POST", "/api/v1/delegations", Body::Json(mut v)) => {
+                v["to_person"] = json!(stand_in);
+                Body::Json(v)
+            }
+            ("POST", "/orders", Body::Form(mut pairs)) => {
+                for (k, v) in pairs.iter_mut() {
+                    if k == "dealer_id" {
+                        *v = dealer.to_string();
+                    }
+                }
+                Body::Form(pairs)
+            }
+            (_, _, body) => body,
+        }
     }
 }

@@ -1,8 +1,12 @@
 //! `/api/v1`: JSON over the same use cases as the pages. Every error is a problem document.
 
+pub mod approvals;
 pub mod audit;
+pub mod catalogue;
+pub mod dealers;
 pub mod me;
 pub mod openapi;
+pub mod orders;
 pub mod org;
 pub mod people;
 pub mod tokens;

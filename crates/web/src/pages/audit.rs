@@ -179,6 +179,27 @@ pub async fn history(
                 .unwrap_or_else(|_| format!("#{id}")),
             format!("/org/{id}"),
         ),
+        // records of the order-to-cash rooms: their own pages name them
+        "dealer" => (
+            tr.t("audit.entity_dealer"),
+            format!("#{id}"),
+            format!("/dealers/{id}"),
+        ),
+        "order" => (
+            tr.t("audit.entity_order"),
+            format!("#{id}"),
+            format!("/orders/{id}"),
+        ),
+        "product" => (
+            tr.t("audit.entity_product"),
+            format!("#{id}"),
+            "/catalogue".to_string(),
+        ),
+        "price_list" => (
+            tr.t("audit.entity_price_list"),
+            format!("#{id}"),
+            format!("/price-lists/{id}"),
+        ),
         _ => return fail(&pa, AppError::NotFound { entity: "record" }),
     };
     let tz = s.app.config.time_zone;

@@ -2,8 +2,12 @@
 //! language. Forms post back with the CSRF token (`session::csrf_guard` checks it).
 
 pub mod account;
+pub mod approvals;
 pub mod audit;
+pub mod catalogue;
+pub mod dealers;
 pub mod home;
+pub mod orders;
 pub mod org;
 pub mod people;
 pub mod signin;
@@ -50,6 +54,14 @@ impl Layout {
         let mut nav = vec![("/", "nav.home", None)];
         nav.push(("/people", "nav.people", Some(Capability::ViewPeople)));
         nav.push(("/org", "nav.org", Some(Capability::ViewOrg)));
+        nav.push(("/dealers", "nav.dealers", Some(Capability::ViewDealers)));
+        nav.push((
+            "/catalogue",
+            "nav.catalogue",
+            Some(Capability::ViewCatalogue),
+        ));
+        nav.push(("/orders", "nav.orders", Some(Capability::ViewOrders)));
+        nav.push(("/approvals", "nav.approvals", Some(Capability::Approve)));
         nav.push(("/account", "nav.account", None));
         let nav = nav
             .into_iter()

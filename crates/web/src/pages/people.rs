@@ -7,6 +7,7 @@ use super::org::{
     UnitOption,
 };
 use super::{fail, format_time, render, Layout};
+use crate::export::{Cell, ExportFormat, Sheet};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
 use crate::session::{urlencode, PageActor};
@@ -117,11 +118,15 @@ pub struct ListQuery {
     node_id: String,
     #[serde(default)]
     page: String,
+    /// for exports: `xlsx` (default) or `csv`
+    #[serde(default)]
+    format: String,
 }
 
 #[derive(Template)]
 #[template(path = "people_list.html")]
 struct ListPage {
+    export_query: String,
     l: Layout,
     q: String,
     roles: Vec<RoleOption>,
@@ -214,9 +219,92 @@ pub async fn list(
         prev_href: (page > 1).then(|| list_href(&text, role, include_inactive, node_id, page - 1)),
         next_href: more.then(|| list_href(&text, role, include_inactive, node_id, page + 1)),
         can_manage: pa.actor.can(Capability::ManagePeople),
+        export_query: list_href(&text, role, include_inactive, node_id, 1)
+            .trim_start_matches("/people")
+            .trim_start_matches('?')
+            .to_string(),
         q: text,
     };
     render(&page_view)
+}
+
+/// The people list, with the same filters and scope, as an XLSX or CSV file.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
+    let text = q.q.trim().chars().take(100).collect::<String>();
+    let role = Role::parse(q.role.trim()).map(Role::code).unwrap_or("");
+    const BATCH: i64 = 1000;
+    let mut filter = PeopleFilter {
+        text: non_empty(&text),
+        include_inactive: !q.include_inactive.is_empty(),
+        node_id: parse_id(&q.node_id),
+        role: non_empty(role),
+        limit: BATCH,
+        offset: 0,
+    };
+    let mut rows = Vec::new();
+    loop {
+        let batch = match people::list(&s.app, &pa.actor, &filter).await {
+            Ok(batch) => batch,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += BATCH;
+    }
+    let sheet = Sheet {
+        title: tr.t("people.title").to_string(),
+        headers: [
+            "people.login",
+            "people.name",
+            "people.role",
+            "people.unit",
+            "people.email",
+            "people.phone",
+            "people.status",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|p| {
+                let role = p
+                    .role
+                    .as_deref()
+                    .map(|r| tr.tk("role", r))
+                    .unwrap_or_default();
+                let unit = match (&p.node_name_zh, &p.node_name_en) {
+                    (Some(zh), Some(en)) => tr.name(zh, en).to_string(),
+                    _ => String::new(),
+                };
+                let status = if p.active {
+                    tr.t("people.active")
+                } else {
+                    tr.t("people.inactive")
+                };
+                vec![
+                    Cell::from(p.login),
+                    Cell::from(p.display_name),
+                    Cell::from(role),
+                    Cell::from(unit),
+                    Cell::from(p.email),
+                    Cell::from(p.phone),
+                    Cell::from(status),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "people")
 }
 
 // ---------------------------------------------------------------------------------------------

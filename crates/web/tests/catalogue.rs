@@ -1,0 +1,533 @@
+//! The catalogue through HTTP (and the store where the orders work will call it): products and
+//! lines with audit, dated prices that never overlap, the price of a product for a dealer on a
+//! date (own list first, then the tier list), quotas that cannot be over-consumed, bad input and
+//! the pages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::Method;
+use salesos_store::catalogue::{self, Reserve};
+use salesos_test_support::{builders, TestApp};
+use serde_json::{json, Value};
+
+async fn call(
+    t: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = t
+        .api_client()
+        .request(method, t.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn products_and_lines_crud_with_audit() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let rep = t.token_for("rep.sh1.1").await;
+    // everyone signed in reads the catalogue
+    let (status, products) = call(&t, &rep, Method::GET, "/api/v1/products", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(products.as_array().unwrap().len(), 40);
+    let (_, lines) = call(&t, &rep, Method::GET, "/api/v1/product-lines", None).await;
+    assert_eq!(lines.as_array().unwrap().len(), 5);
+    // only the admin maintains it
+    let (status, _) = call(
+        &t,
+        &rep,
+        Method::POST,
+        "/api/v1/product-lines",
+        Some(json!({ "code": "X", "name_zh": "x", "name_en": "x" })),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let before = t.last_audit_id().await;
+    let (status, line) = call(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/product-lines",
+        Some(json!({ "code": "FRZ", "name_zh": "冷冻食品", "name_en": "Frozen" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{line}");
+    let line_id = line["id"].as_i64().unwrap();
+    let (status, p) = call(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/products",
+        Some(json!({ "code": "FRZ-001", "name_zh": "速冻水饺 1kg", "name_en": "Frozen dumplings 1kg", "line_id": line_id, "unit": "袋", "case_size": 10, "tax_rate_bp": 900 })),
+    )
+    .await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!(p["status"], "active");
+    let pid = p["id"].as_i64().unwrap();
+    let (status, p2) = call(
+        &t,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/products/{pid}"),
+        Some(json!({ "name_zh": "速冻水饺 1kg", "name_en": "Frozen dumplings 1kg", "line_id": line_id, "unit": "袋", "case_size": 12, "tax_rate_bp": 900, "status": "inactive" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{p2}");
+    assert_eq!(p2["status"], "inactive");
+    let audit = t.audit_since(before).await;
+    let ops: Vec<&str> = audit.iter().map(|a| a.operation.as_str()).collect();
+    assert_eq!(
+        ops,
+        ["product_line.create", "product.create", "product.update"]
+    );
+    assert_eq!(audit[2].before.as_ref().unwrap()["case_size"], 10);
+    assert_eq!(audit[2].after.as_ref().unwrap()["case_size"], 12);
+    let (status, got) = call(
+        &t,
+        &rep,
+        Method::GET,
+        &format!("/api/v1/products/{pid}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, got["code"].as_str()), (200, Some("FRZ-001")));
+    assert_eq!(
+        call(&t, &rep, Method::GET, "/api/v1/products/987654321", None)
+            .await
+            .0,
+        404
+    );
+
+    // bad input names the field
+    for (body, field) in [
+        (
+            json!({ "code": "FRZ-002", "name_zh": "x", "name_en": "x", "line_id": line_id, "unit": "袋", "case_size": 0, "tax_rate_bp": 900 }),
+            "case_size",
+        ),
+        (
+            json!({ "code": "FRZ-002", "name_zh": "x", "name_en": "x", "line_id": line_id, "unit": "袋", "case_size": 1, "tax_rate_bp": -1 }),
+            "tax_rate_bp",
+        ),
+        (
+            json!({ "code": "FRZ-002", "name_zh": "x", "name_en": "x", "line_id": 987_654, "unit": "袋", "case_size": 1, "tax_rate_bp": 0 }),
+            "line_id",
+        ),
+        (
+            json!({ "code": "bad code", "name_zh": "x", "name_en": "x", "line_id": line_id, "unit": "袋", "case_size": 1, "tax_rate_bp": 0 }),
+            "code",
+        ),
+        (
+            json!({ "code": "FRZ-002", "name_zh": "", "name_en": "x", "line_id": line_id, "unit": "袋", "case_size": 1, "tax_rate_bp": 0 }),
+            "name_zh",
+        ),
+        (
+            json!({ "code": "FRZ-002", "name_zh": "x", "name_en": "x", "line_id": line_id, "unit": "袋", "case_size": "many", "tax_rate_bp": 0 }),
+            "case_size",
+        ),
+    ] {
+        let (status, p) = call(
+            &t,
+            &admin,
+            Method::POST,
+            "/api/v1/products",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}: {p}");
+        assert_eq!(p["field"], field, "{body}: {p}");
+    }
+    let (status, p) = call(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/product-lines",
+        Some(json!({ "code": "FRZ", "name_zh": "重复", "name_en": "dup" })),
+    )
+    .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (409, Some("conflict.duplicate"))
+    );
+}
+
+#[tokio::test]
+async fn prices_are_dated_and_the_dealer_list_comes_first() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let director = t.token_for("director").await;
+    let product = {
+        let mut tx = t.app.store.begin().await.unwrap();
+        let line = builders::product_line(tx.conn(), "LN-T").await;
+        let p = builders::product(tx.conn(), line, "P-T1").await;
+        tx.commit().await.unwrap();
+        p
+    };
+    let pl_a = builders::price_list_id(&t, "PL-A").await;
+    let add = |list: i64, fen: i64, from: &str| {
+        (
+            format!("/api/v1/price-lists/{list}/prices"),
+            json!({ "product_id": product, "price_fen": fen, "valid_from": from }),
+        )
+    };
+    let (path, body) = add(pl_a, 10_000, "2024-01-01");
+    let (status, first) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 201, "{first}");
+    let before = t.last_audit_id().await;
+    let (path, body) = add(pl_a, 12_000, "2025-01-01");
+    let (status, _) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 201);
+    let audit = t.audit_since(before).await;
+    assert_eq!(audit[0].operation, "price_list.add_price");
+    assert_eq!(
+        audit[0].before.as_ref().unwrap()["open_prices"][0]["price_fen"],
+        10_000
+    );
+    // the older price was closed where the new one starts
+    let (_, detail) = call(
+        &t,
+        &admin,
+        Method::GET,
+        &format!("/api/v1/price-lists/{pl_a}"),
+        None,
+    )
+    .await;
+    let mine: Vec<&Value> = detail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["product_id"] == product)
+        .collect();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0]["valid_to"], "2025-01-01");
+    assert!(mine[1]["valid_to"].is_null());
+    // a price starting before the last one would overlap
+    let (path, body) = add(pl_a, 11_000, "2024-06-01");
+    let (status, p) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    assert_eq!(
+        (status, p["code"].as_str(), p["field"].as_str()),
+        (409, Some("price.overlap"), Some("valid_from"))
+    );
+    let (path, body) = add(pl_a, 11_000, "2024-13-01");
+    assert_eq!(
+        call(&t, &admin, Method::POST, &path, Some(body)).await.0,
+        422
+    );
+    // only the admin adds prices
+    let (path, body) = add(pl_a, 1, "2026-01-01");
+    assert_eq!(
+        call(&t, &director, Method::POST, &path, Some(body)).await.0,
+        403
+    );
+
+    // tier A dealer: the tier price by date
+    let dealer = builders::dealer_id(&t, "D-SH1-001").await;
+    let price =
+        |date: &str| format!("/api/v1/dealers/{dealer}/price?product_id={product}&date={date}");
+    let (status, p) = call(&t, &admin, Method::GET, &price("2024-12-31"), None).await;
+    assert_eq!(
+        (status, p["price_fen"].as_i64(), p["source"].as_str()),
+        (200, Some(10_000), Some("tier")),
+        "{p}"
+    );
+    let (_, p) = call(&t, &admin, Method::GET, &price("2025-01-01"), None).await;
+    assert_eq!(p["price_fen"], 12_000);
+    assert_eq!(
+        call(&t, &admin, Method::GET, &price("2023-12-31"), None)
+            .await
+            .0,
+        404
+    );
+
+    // the dealer's own list wins where it has a price
+    let (status, own) = call(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/price-lists",
+        Some(json!({ "code": "PL-D-SH1-001", "name": "专用价", "kind": "dealer" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{own}");
+    let own_id = own["id"].as_i64().unwrap();
+    let (path, body) = add(own_id, 9_000, "2024-06-01");
+    assert_eq!(
+        call(&t, &admin, Method::POST, &path, Some(body)).await.0,
+        201
+    );
+    let (status, d) = call(
+        &t,
+        &director,
+        Method::POST,
+        &format!("/api/v1/dealers/{dealer}/terms"),
+        Some(json!({ "price_list_id": own_id })),
+    )
+    .await;
+    assert_eq!(
+        (status, d["price_list_id"].as_i64()),
+        (200, Some(own_id)),
+        "{d}"
+    );
+    let (_, p) = call(&t, &admin, Method::GET, &price("2024-03-01"), None).await;
+    assert_eq!(
+        (p["price_fen"].as_i64(), p["source"].as_str()),
+        (Some(10_000), Some("tier")),
+        "before the own price starts"
+    );
+    let (_, p) = call(&t, &admin, Method::GET, &price("2025-06-01"), None).await;
+    assert_eq!(
+        (p["price_fen"].as_i64(), p["source"].as_str()),
+        (Some(9_000), Some("dealer"))
+    );
+    // another tier-A dealer still gets the tier price
+    let other = builders::dealer_id(&t, "D-JS1-001").await;
+    let (_, p) = call(
+        &t,
+        &admin,
+        Method::GET,
+        &format!("/api/v1/dealers/{other}/price?product_id={product}&date=2025-06-01"),
+        None,
+    )
+    .await;
+    assert_eq!(p["price_fen"], 12_000);
+    // the lookup obeys the scope
+    let mm_n = t.token_for("mm.n").await;
+    assert_eq!(
+        call(&t, &mm_n, Method::GET, &price("2025-06-01"), None)
+            .await
+            .0,
+        404
+    );
+    let mut conn = t.app.store.read().await.unwrap();
+    assert!(salesos_store::check::run(&mut conn)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn demo_prices_rise_on_2025_07_01_by_tier() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let product = builders::product_id(&t, "BEV-001").await;
+    let a = builders::dealer_id(&t, "D-SH1-001").await;
+    let c = builders::dealer_id(&t, "D-SH1-003").await;
+    let get = |dealer: i64, date: &str| {
+        format!("/api/v1/dealers/{dealer}/price?product_id={product}&date={date}")
+    };
+    assert_eq!(
+        call(&t, &admin, Method::GET, &get(a, "2025-06-30"), None)
+            .await
+            .1["price_fen"],
+        350
+    );
+    assert_eq!(
+        call(&t, &admin, Method::GET, &get(a, "2025-07-01"), None)
+            .await
+            .1["price_fen"],
+        367
+    );
+    assert_eq!(
+        call(&t, &admin, Method::GET, &get(c, "2025-06-30"), None)
+            .await
+            .1["price_fen"],
+        371
+    );
+    assert_eq!(
+        call(&t, &admin, Method::GET, &get(c, "2026-01-01"), None)
+            .await
+            .1["price_fen"],
+        389
+    );
+}
+
+#[tokio::test]
+async fn quotas_cannot_be_over_consumed() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let product = builders::product_id(&t, "DAI-007").await;
+    let dealer = builders::dealer_id(&t, "D-SH1-001").await;
+    let neighbour = builders::dealer_id(&t, "D-SH1-002").await;
+    let elsewhere = builders::dealer_id(&t, "D-BJ1-001").await;
+    let (status, q) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 10 }))).await;
+    assert_eq!(status, 201, "{q}");
+    let (status, _) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "node_id": t.node_id("C-SH1").await, "period": "2025-09", "quantity": 5 }))).await;
+    assert_eq!(status, 201);
+    for (body, field) in [
+        (
+            json!({ "product_id": product, "dealer_id": dealer, "period": "2025-9", "quantity": 10 }),
+            "period",
+        ),
+        (
+            json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 0 }),
+            "quantity",
+        ),
+        (
+            json!({ "product_id": product, "period": "2025-09", "quantity": 1 }),
+            "node_id",
+        ),
+    ] {
+        let (status, p) = call(
+            &t,
+            &admin,
+            Method::POST,
+            "/api/v1/quotas",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!((status, p["field"].as_str()), (422, Some(field)), "{body}");
+    }
+    let mm = t.token_for("mm.e").await;
+    assert_eq!(call(&t, &mm, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 1 }))).await.0, 403);
+
+    let reserve = |d: i64, qty: i64| {
+        let store = t.app.store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let r = catalogue::reserve_quota(tx.conn(), product, d, "2025-09", qty)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            r
+        }
+    };
+    assert!(matches!(
+        reserve(dealer, 6).await,
+        Reserve::Reserved { remaining: 4, .. }
+    ));
+    assert!(matches!(
+        reserve(dealer, 5).await,
+        Reserve::Exceeded { remaining: 4, .. }
+    ));
+    assert!(matches!(
+        reserve(dealer, 4).await,
+        Reserve::Reserved { remaining: 0, .. }
+    ));
+    assert!(matches!(
+        reserve(dealer, 1).await,
+        Reserve::Exceeded { remaining: 0, .. }
+    ));
+    // the neighbour falls under the city's quota
+    assert!(matches!(
+        reserve(neighbour, 5).await,
+        Reserve::Reserved { remaining: 0, .. }
+    ));
+    assert!(matches!(
+        reserve(neighbour, 1).await,
+        Reserve::Exceeded { .. }
+    ));
+    // no quota for Beijing, nor for another period
+    assert_eq!(reserve(elsewhere, 1000).await, Reserve::NotLimited);
+    {
+        let mut tx = t.app.store.begin().await.unwrap();
+        let r = catalogue::reserve_quota(tx.conn(), product, dealer, "2025-10", 1)
+            .await
+            .unwrap();
+        assert_eq!(r, Reserve::NotLimited);
+    }
+    // the use-case wrapper refuses with a 409-class error
+    {
+        let mut tx = t.app.store.begin().await.unwrap();
+        let err = salesos_app::catalogue::reserve_quota(tx.conn(), product, dealer, "2025-09", 1)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "quota.exceeded");
+    }
+    let (_, quotas) = call(
+        &t,
+        &admin,
+        Method::GET,
+        "/api/v1/quotas?period=2025-09",
+        None,
+    )
+    .await;
+    let consumed: Vec<i64> = quotas
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["consumed"].as_i64().unwrap())
+        .collect();
+    assert_eq!(consumed.iter().sum::<i64>(), 15);
+    assert!(quotas
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["consumed"].as_i64() <= q["quantity"].as_i64()));
+
+    // concurrent reservations never take more than is left
+    let (_, q) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-11", "quantity": 7 }))).await;
+    let qid = q["id"].as_i64().unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let store = t.app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let r = catalogue::reserve_quota(tx.conn(), product, dealer, "2025-11", 1)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            matches!(r, Reserve::Reserved { .. })
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 7);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT consumed AS n FROM quotas WHERE id = {qid}"
+        ))
+        .await,
+        7
+    );
+}
+
+#[tokio::test]
+async fn catalogue_pages() {
+    let t = TestApp::spawn().await;
+    let rep = t.sign_in_demo("rep.sh1.1").await;
+    let res = rep.get(t.url("/catalogue")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("BEV-001") && html.contains("柠檬茶"),
+        "{html}"
+    );
+    assert!(html.contains("PL-A"));
+    let html = rep
+        .get(t.url("/catalogue?q=CAR"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("CAR-001") && !html.contains("BEV-001"));
+    let pl = builders::price_list_id(&t, "PL-A").await;
+    let res = rep
+        .get(t.url(&format!("/price-lists/{pl}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("2025-07-01") && !html.contains("data-testid=\"price-form\""));
+    assert_eq!(
+        rep.get(t.url("/price-lists/987654321"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
