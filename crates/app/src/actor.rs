@@ -151,5 +151,8 @@ pub fn capability_code(capability: Capability) -> &'static str {
         Capability::EnterOrders => "enter_orders",
         Capability::ViewCredit => "view_credit",
         Capability::Approve => "approve",
+        Capability::ViewReports => "view_reports",
+        Capability::Ship => "ship",
+        Capability::Bill => "bill",
     }
 }

@@ -308,6 +308,9 @@ async fn dispatch(
             orders::hold_decided(tx, app, actor, req.doc_id, outcome).await
         }
         "temp_credit" => credit::temp_credit_decided(tx.conn(), actor, req.doc_id, outcome).await,
+        "dealer_terms" | "credit_limit_proposal" => {
+            crate::dealers::term_request_decided(tx.conn(), app, actor, req, outcome).await
+        }
         other => Err(AppError::Internal(format!(
             "no handler for approvals of {other}"
         ))),

@@ -39,13 +39,16 @@ pub fn snapshot<T: Serialize>(value: &T) -> Option<serde_json::Value> {
 }
 
 /// The records whose history can be opened.
-pub const ENTITIES: [&str; 6] = [
+pub const ENTITIES: [&str; 9] = [
     "person",
     "org_node",
     "dealer",
     "order",
     "product",
     "price_list",
+    "shipment",
+    "invoice",
+    "payment",
 ];
 
 /// The history of a record the person may see; 404 when the record is outside their scope.
@@ -68,6 +71,15 @@ pub async fn history(
             .await?
             .is_some(),
         "order" => salesos_store::orders::get(&mut conn, &actor.scope, entity_id)
+            .await?
+            .is_some(),
+        "shipment" => salesos_store::shipments::get(&mut conn, &actor.scope, entity_id)
+            .await?
+            .is_some(),
+        "invoice" => salesos_store::billing::get_invoice(&mut conn, &actor.scope, entity_id)
+            .await?
+            .is_some(),
+        "payment" => salesos_store::billing::get_payment(&mut conn, &actor.scope, entity_id)
             .await?
             .is_some(),
         // the catalogue is company-wide: whoever may read it may read its history

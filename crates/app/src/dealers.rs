@@ -1,11 +1,11 @@
 //! Dealers: create (with duplicate flagging), edit, lifecycle, commercial terms, contacts and
 //! market feedback. Each operation is one transaction with a scoped load and an audit entry.
 //!
-//! Changing the credit limit, payment term, price list or owner needs approval. Until the
-//! approvals engine exists these changes require [`Capability::ChangeDealerTerms`] (held by
-//! directors and admins) and are applied at once; `dealer_terms.approval_id` is left empty. The
-//! engine hooks in by calling [`apply_term_change`] from its "approved" step with the approval's
-//! id (inside its own transaction), and by turning [`change_terms`] into "open an approval".
+//! Changing the credit limit, payment term, price list or owner needs approval:
+//! [`change_terms`] (for holders of [`Capability::ChangeDealerTerms`]: managers, the order desk,
+//! directors and admins) opens a `dealer_terms` approval request, and the engine applies the
+//! change with [`apply_term_change`] in the approver's transaction; the history rows in
+//! `dealer_terms` carry the approval's id.
 
 use crate::audit::{record, snapshot};
 use crate::{Actor, App, AppError};
@@ -18,10 +18,12 @@ use salesos_domain::org::NodeKind;
 use salesos_domain::roles::{Capability, Role, ScopeKind};
 use salesos_domain::scope::Scope;
 use salesos_domain::FieldError;
+use salesos_store::approvals::{self as approvals_store, RequestRow};
 use salesos_store::dealers::{
     self, ContactRow, DealerDetails, DealerFilter, DealerRow, FeedbackRow, OwnerPeriodRow, Term,
     TermChangeRow,
 };
+use salesos_store::jobs::{self as jobs_store, TermRequestRow};
 use salesos_store::{catalogue, org, people, Conn};
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +58,8 @@ pub struct DealerView {
     pub contacts: Vec<ContactRow>,
     pub owners: Vec<OwnerPeriodRow>,
     pub terms: Vec<TermChangeRow>,
+    /// Requested term changes (through approval), newest first.
+    pub term_requests: Vec<TermRequestRow>,
     pub feedback: Vec<FeedbackRow>,
     pub price_list_code: Option<String>,
     pub slt_owner_name: Option<String>,
@@ -81,6 +85,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> Result<DealerView, AppEr
         contacts: dealers::contacts(&mut conn, id).await?,
         owners: dealers::owner_history(&mut conn, id).await?,
         terms: dealers::term_history(&mut conn, id).await?,
+        term_requests: jobs_store::term_requests_for_dealer(&mut conn, id).await?,
         feedback: dealers::feedback_for_dealer(&mut conn, id).await?,
         price_list_code,
         slt_owner_name,
@@ -536,7 +541,7 @@ pub async fn transition(
 }
 
 /// A change of the terms that need approval; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct TermsInput {
     pub credit_limit_fen: Option<i64>,
     pub payment_term_days: Option<i64>,
@@ -550,33 +555,184 @@ pub struct TermsInput {
     pub valid_from: Option<String>,
 }
 
-/// Changes terms now (see the module comment for how approvals take this over).
+/// Asks for a change of terms: the change is checked now (bad input is refused at once), then
+/// waits as a `dealer_terms` approval request; the engine applies it through
+/// [`apply_term_change`] when the last step approves ([`term_request_decided`]). The amount
+/// the rules are keyed on is the credit-limit increase in fen (0 for other changes).
 pub async fn change_terms(
     app: &App,
     actor: &Actor,
     id: i64,
     input: TermsInput,
-) -> Result<DealerRow, AppError> {
+) -> Result<RequestRow, AppError> {
     actor.require(Capability::ViewDealers)?;
     actor.require(Capability::ChangeDealerTerms)?;
     let mut tx = app.store.begin().await?;
     let conn = tx.conn();
     let before = load(conn, &actor.scope, id).await?;
+    // the same checks the approval will run, on a copy undone at once
+    jobs_store::savepoint(conn, "term_check").await?;
     apply_term_change(conn, app, actor, &before, &input, None).await?;
-    let after = load(conn, &actor.scope, id).await?;
+    jobs_store::rollback_to_savepoint(conn, "term_check").await?;
+    let increase = input
+        .credit_limit_fen
+        .map_or(0, |v| (v - before.credit_limit_fen).max(0));
+    let payload = serde_json::to_string(&input)
+        .map_err(|e| AppError::Internal(format!("term request payload: {e}")))?;
+    let summary = term_summary(&before, &input);
+    let approval_id = open_term_request(
+        conn,
+        actor,
+        &before,
+        "dealer_terms",
+        &payload,
+        None,
+        None,
+        input.credit_limit_fen,
+        increase,
+        &summary,
+    )
+    .await?;
+    let request = approvals_store::get_unscoped(conn, approval_id)
+        .await?
+        .ok_or(AppError::Internal("approval vanished".into()))?;
     record(
         conn,
         actor,
-        "dealer.change_terms",
+        "dealer.request_terms",
         "dealer",
         id,
-        Some(&after.node_path),
+        Some(&before.node_path),
         snapshot(&before),
-        snapshot(&after),
+        snapshot(&serde_json::json!({ "approval_id": approval_id, "change": &input })),
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(request)
+}
+
+/// Records the requested change as a document and opens its approval; returns the approval's id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn open_term_request(
+    conn: &mut Conn,
+    actor: &Actor,
+    dealer: &DealerRow,
+    kind: &str,
+    payload: &str,
+    period: Option<&str>,
+    factors: Option<&str>,
+    proposed_limit_fen: Option<i64>,
+    increase_fen: i64,
+    summary: &str,
+) -> Result<i64, AppError> {
+    let doc = jobs_store::insert_term_request(
+        conn,
+        jobs_store::NewTermRequest {
+            dealer_id: dealer.id,
+            kind,
+            period,
+            payload,
+            factors,
+            current_limit_fen: dealer.credit_limit_fen,
+            proposed_limit_fen,
+            requested_by: actor.person_id(),
+        },
+    )
+    .await?;
+    let approval_id = crate::approvals::open(
+        conn,
+        actor,
+        crate::approvals::Ask {
+            doc_type: kind,
+            doc_id: doc,
+            dealer_id: Some(dealer.id),
+            node_path: &dealer.node_path,
+            owner_id: Some(dealer.owner_id),
+            value: increase_fen,
+            amount_fen: increase_fen,
+            summary,
+        },
+    )
+    .await?;
+    jobs_store::set_term_request_approval(conn, doc, approval_id).await?;
+    Ok(approval_id)
+}
+
+fn term_summary(dealer: &DealerRow, input: &TermsInput) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = input.credit_limit_fen {
+        parts.push(format!(
+            "credit_limit_fen {} -> {v}",
+            dealer.credit_limit_fen
+        ));
+    }
+    if let Some(v) = input.payment_term_days {
+        parts.push(format!(
+            "payment_term_days {} -> {v}",
+            dealer.payment_term_days
+        ));
+    }
+    if let Some(v) = input.price_list_id {
+        parts.push(format!("price_list_id -> {v}"));
+    }
+    if let Some(v) = input.owner_id {
+        parts.push(format!("owner_id {} -> {v}", dealer.owner_id));
+    }
+    if let Some(v) = input.slt_owner_id {
+        parts.push(format!("slt_owner_id -> {v}"));
+    }
+    format!("{} {}: {}", dealer.code, dealer.name, parts.join(", "))
+}
+
+/// The approvals engine's handler for `dealer_terms` and `credit_limit_proposal`: on approval
+/// the requested change is applied in the approver's transaction (history rows carry the
+/// approval's id); rejection or sending back leaves the dealer as it is.
+pub async fn term_request_decided(
+    conn: &mut Conn,
+    app: &App,
+    actor: &Actor,
+    approval: &RequestRow,
+    outcome: &str,
+) -> Result<(), AppError> {
+    let doc = jobs_store::term_request_unscoped(conn, approval.doc_id)
+        .await?
+        .ok_or(AppError::Internal("term request vanished".into()))?;
+    if outcome == "approved" {
+        let before = dealers::get_unscoped(conn, doc.dealer_id)
+            .await?
+            .ok_or(AppError::NotFound { entity: "dealer" })?;
+        let input: TermsInput = serde_json::from_str(&doc.payload)
+            .map_err(|e| AppError::Internal(format!("term request payload: {e}")))?;
+        apply_term_change(conn, app, actor, &before, &input, Some(approval.id)).await?;
+        let after = dealers::get_unscoped(conn, doc.dealer_id)
+            .await?
+            .ok_or(AppError::NotFound { entity: "dealer" })?;
+        record(
+            conn,
+            actor,
+            "dealer.change_terms",
+            "dealer",
+            doc.dealer_id,
+            Some(&after.node_path),
+            snapshot(&before),
+            snapshot(&after),
+        )
+        .await?;
+    }
+    jobs_store::decide_term_request(conn, doc.id, outcome).await?;
+    Ok(())
+}
+
+/// A dealer's term requests (pending ones first on the page), for a dealer in scope.
+pub async fn term_requests(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<TermRequestRow>, AppError> {
+    actor.require(Capability::ViewDealers)?;
+    let mut conn = app.store.read().await?;
+    load(&mut conn, &actor.scope, id).await?;
+    Ok(jobs_store::term_requests_for_dealer(&mut conn, id).await?)
 }
 
 /// Applies a (checked, approved) change of terms inside the caller's transaction and writes

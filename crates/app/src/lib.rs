@@ -6,17 +6,22 @@ pub mod actor;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod catalogue;
 pub mod config;
 pub mod credit;
+pub mod credit_limits;
 pub mod dates;
 pub mod dealers;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod orders;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod reports;
+pub mod shipments;
 pub mod tokens;
 
 pub use actor::{Actor, Via};
@@ -58,4 +63,5 @@ fn operations_are_send(app: &App, actor: &Actor) {
     fn is_send<T: Send>(_: T) {}
     is_send(auth::sign_out(app, actor));
     is_send(people::deactivate(app, actor, 1));
+    is_send(dealers::change_terms(app, actor, 1, Default::default()));
 }

@@ -650,6 +650,18 @@ async fn load_for_change(tx: &mut WriteTx, actor: &Actor, id: i64) -> Result<Ord
         .ok_or(AppError::NotFound { entity: "order" })
 }
 
+/// Once goods are picked for an order its lines are fixed: it can no longer be edited or
+/// cancelled.
+async fn refuse_if_shipping(conn: &mut Conn, id: i64) -> Result<(), AppError> {
+    if salesos_store::shipments::count_for_order(conn, id).await? > 0 {
+        return Err(AppError::Conflict(FieldError::general(
+            "order.has_shipments",
+            "goods are already being shipped for this order",
+        )));
+    }
+    Ok(())
+}
+
 fn wrong_state(what: &str, status: &str) -> AppError {
     AppError::Conflict(FieldError::general(
         "order.wrong_state",
@@ -710,6 +722,7 @@ pub async fn update_lines(
     if !status.editable() {
         return Err(wrong_state("edited", &order.status));
     }
+    refuse_if_shipping(tx.conn(), id).await?;
     let dealer = store::dealer_unscoped(tx.conn(), order.dealer_id)
         .await?
         .ok_or(AppError::Internal("dealer vanished".into()))?;
@@ -745,6 +758,7 @@ pub async fn cancel(
     if !Status::parse(&order.status).is_some_and(Status::can_cancel) {
         return Err(wrong_state("cancelled", &order.status));
     }
+    refuse_if_shipping(tx.conn(), id).await?;
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());

@@ -1,4 +1,4 @@
-use crate::{DbArgs, ServeArgs, UserCommand};
+use crate::{DbArgs, JobsCommand, ServeArgs, UserCommand};
 use anyhow::{anyhow, bail, Context, Result};
 use salesos_app::demo::{self, DemoSize, DemoSummary};
 use salesos_app::{people, tokens, Actor, App, Config};
@@ -141,14 +141,77 @@ async fn shutdown_signal() {
 
 /// Background job: removes expired sessions and old sign-in attempts every ten minutes.
 async fn housekeeping(app: App) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    // every 5 minutes: prune sessions, and run the scheduled jobs that are due (each at most
+    // once per period across all servers; see `salesos_app::jobs`)
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let server = server_name();
     loop {
         tick.tick().await;
         match salesos_app::auth::prune(&app).await {
             Ok((sessions, attempts)) => tracing::debug!(sessions, attempts, "housekeeping done"),
             Err(err) => tracing::warn!(error = %err, "housekeeping failed"),
         }
+        let actor = match operator(&app).await {
+            Ok(actor) => actor,
+            Err(err) => {
+                tracing::debug!(error = %err, "no scheduled jobs without an organisation");
+                continue;
+            }
+        };
+        for (job, result) in salesos_app::jobs::run_due(&app, &actor, &server).await {
+            if let Err(err) = result {
+                tracing::warn!(job, error = %err, "scheduled job failed");
+            }
+        }
     }
+}
+
+/// Who claimed a job run: host and process id.
+fn server_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "salesos".to_string());
+    format!("{host}:{}", std::process::id())
+}
+
+pub async fn jobs(db: DbArgs, command: JobsCommand) -> Result<ExitCode> {
+    let store = open(&db).await?;
+    let app = App::new(store.clone(), Config::default());
+    let code = match command {
+        JobsCommand::Run { name, period } => {
+            let actor = operator(&app).await?;
+            let period = period.unwrap_or_else(|| salesos_app::jobs::current_month(&app));
+            let outcome = salesos_app::jobs::run_job(&app, &actor, &name, &period, &server_name())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            match outcome {
+                salesos_app::jobs::Outcome::Ran(result) => {
+                    println!("{name} {period}: {result}");
+                    ExitCode::SUCCESS
+                }
+                salesos_app::jobs::Outcome::AlreadyClaimed => {
+                    println!("{name} {period}: already ran (or is running); nothing done");
+                    ExitCode::SUCCESS
+                }
+            }
+        }
+        JobsCommand::List => {
+            for j in salesos_app::jobs::recent(&app, 50)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+            {
+                println!(
+                    "{:<16} {:<8} {:<8} {:<24} {}",
+                    j.name,
+                    j.period,
+                    j.status,
+                    j.claimed_by,
+                    j.result.unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(code)
 }
 
 async fn operator(app: &App) -> Result<Actor> {

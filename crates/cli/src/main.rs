@@ -96,6 +96,26 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Scheduled jobs: run one now (still at most once per period), or list recent runs.
+    Jobs {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// Run a job for a period unless it already ran (jobs: credit-limits).
+    Run {
+        name: String,
+        /// `YYYY-MM`; default the current month.
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// The latest runs.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -163,6 +183,7 @@ async fn main() -> ExitCode {
         Command::User { db, command } => commands::user(db, command).await,
         Command::Backup { db, out } => commands::backup(db, out).await,
         Command::Check { db } => commands::check(db).await,
+        Command::Jobs { db, command } => commands::jobs(db, command).await,
     };
     match result {
         Ok(code) => code,

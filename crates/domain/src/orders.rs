@@ -11,15 +11,24 @@ pub enum Status {
     OnHold,
     Confirmed,
     Cancelled,
+    /// Some goods have left; the rest is still to ship.
+    PartiallyShipped,
+    /// Every ordered unit has left.
+    Shipped,
+    /// Shipped and every shipment delivered and invoiced.
+    Closed,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 8] = [
         Status::Draft,
         Status::Submitted,
         Status::OnHold,
         Status::Confirmed,
         Status::Cancelled,
+        Status::PartiallyShipped,
+        Status::Shipped,
+        Status::Closed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -29,6 +38,9 @@ impl Status {
             Status::OnHold => "on_hold",
             Status::Confirmed => "confirmed",
             Status::Cancelled => "cancelled",
+            Status::PartiallyShipped => "partially_shipped",
+            Status::Shipped => "shipped",
+            Status::Closed => "closed",
         }
     }
 
@@ -54,6 +66,20 @@ impl Status {
 
     pub fn can_reopen(self) -> bool {
         self == Status::Cancelled
+    }
+
+    /// Whether goods may be shipped against the order.
+    pub fn can_ship(self) -> bool {
+        matches!(self, Status::Confirmed | Status::PartiallyShipped)
+    }
+
+    /// The state after a shipment or a re-shipment claim, from what is still open to ship.
+    pub fn after_shipping(open_units: i64) -> Status {
+        if open_units > 0 {
+            Status::PartiallyShipped
+        } else {
+            Status::Shipped
+        }
     }
 }
 

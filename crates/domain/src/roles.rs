@@ -32,8 +32,8 @@ pub enum Capability {
     ManageDealers,
     ViewCatalogue,
     ManageCatalogue,
-    /// Changing a dealer's credit limit, payment term, price list or owner (until the approvals
-    /// engine routes these changes).
+    /// Asking for a change of a dealer's credit limit, payment term, price list or owner (the
+    /// change itself goes through the approvals engine).
     ChangeDealerTerms,
     /// Seeing orders (in scope).
     ViewOrders,
@@ -43,6 +43,13 @@ pub enum Capability {
     ViewCredit,
     /// Deciding approval requests assigned to one (or delegated to one).
     Approve,
+    /// Receivables and order-to-cash reports (aging, DSO, overdue list, statements, monthly
+    /// review), limited to the person's scope.
+    ViewReports,
+    /// Creating shipments from confirmed orders, shipping them and confirming delivery.
+    Ship,
+    /// Raising invoices from delivered shipments and recording and allocating payments.
+    Bill,
 }
 
 /// How far a role's view reaches inside its node.
@@ -132,6 +139,7 @@ impl Role {
                 ChangeDealerTerms,
                 ViewOrders,
                 ViewCredit,
+                ViewReports,
                 Approve,
             ],
             Role::MarketManager => &[
@@ -140,9 +148,11 @@ impl Role {
                 ViewAudit,
                 ViewDealers,
                 ManageDealers,
+                ChangeDealerTerms,
                 ViewCatalogue,
                 ViewOrders,
                 ViewCredit,
+                ViewReports,
                 Approve,
             ],
             Role::AreaManager => &[
@@ -151,19 +161,24 @@ impl Role {
                 ViewAudit,
                 ViewDealers,
                 ManageDealers,
+                ChangeDealerTerms,
                 ViewCatalogue,
                 ViewOrders,
                 ViewCredit,
+                ViewReports,
             ],
             Role::OrderDesk => &[
                 ViewPeople,
                 ViewOrg,
                 ViewDealers,
                 ManageDealers,
+                ChangeDealerTerms,
                 ViewCatalogue,
                 ViewOrders,
                 EnterOrders,
                 ViewCredit,
+                ViewReports,
+                Ship,
             ],
             Role::Billing | Role::Finance => &[
                 ViewPeople,
@@ -172,8 +187,10 @@ impl Role {
                 ViewCatalogue,
                 ViewOrders,
                 ViewCredit,
+                ViewReports,
+                Bill,
             ],
-            Role::Warehouse => &[ViewPeople, ViewOrg, ViewCatalogue, ViewOrders],
+            Role::Warehouse => &[ViewPeople, ViewOrg, ViewCatalogue, ViewOrders, Ship],
             // field staff add prospects they own and file market feedback
             Role::Kam | Role::SalesRep => &[
                 ViewOrg,
@@ -183,6 +200,7 @@ impl Role {
                 ViewOrders,
                 EnterOrders,
                 ViewCredit,
+                ViewReports,
             ],
         }
     }
@@ -219,7 +237,14 @@ mod tests {
             assert_eq!(role.can(Capability::ManageCatalogue), role == Role::Admin);
             assert_eq!(
                 role.can(Capability::ChangeDealerTerms),
-                matches!(role, Role::Admin | Role::Director)
+                matches!(
+                    role,
+                    Role::Admin
+                        | Role::Director
+                        | Role::MarketManager
+                        | Role::AreaManager
+                        | Role::OrderDesk
+                )
             );
             assert_eq!(role.can(Capability::ViewDealers), role != Role::Warehouse);
         }

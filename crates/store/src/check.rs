@@ -124,5 +124,7 @@ pub async fn run(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
     // dealers & catalogue
     problems.extend(crate::dealers::check_unscoped(conn).await?);
     problems.extend(crate::catalogue::check_unscoped(conn).await?);
+    problems.extend(crate::shipments::check_unscoped(conn).await?);
+    problems.extend(crate::billing::check_unscoped(conn).await?);
     Ok(problems)
 }

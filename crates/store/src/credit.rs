@@ -191,7 +191,8 @@ pub async fn reconcile_unscoped(conn: &mut Conn) -> Result<Vec<Reconciliation>, 
          CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'open_orders'), 0) AS BIGINT) AS l_oo, \
          CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'unbilled'), 0) AS BIGINT) AS l_ub, \
          CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'receivables'), 0) AS BIGINT) AS l_rc, \
-         CAST(COALESCE((SELECT SUM(o.total_fen) FROM orders o WHERE o.dealer_id = d.id AND o.status = 'confirmed'), 0) AS BIGINT) AS o_oo \
+         CAST(COALESCE((SELECT SUM(o.total_fen) FROM orders o WHERE o.dealer_id = d.id AND o.status IN ('confirmed', 'partially_shipped')), 0) AS BIGINT) \
+         - CAST(COALESCE((SELECT SUM(l.shipped_qty * l.unit_price_fen) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.dealer_id = d.id AND o.status IN ('confirmed', 'partially_shipped')), 0) AS BIGINT) AS o_oo \
          FROM dealers d LEFT JOIN dealer_balances b ON b.dealer_id = d.id ORDER BY d.id",
     )
     .fetch_all(conn)
@@ -268,16 +269,25 @@ pub async fn temporary_credit_on(
     Ok(sql.fetch_one(conn).await?.try_get("n")?)
 }
 
-/// Debt overdue by more than `grace_days` on `day`. There are no invoices yet, so nothing is
-/// overdue: the receivables work replaces this body with a query over open invoices
-/// (`due_date + grace_days < day`, amount still open), keeping the signature.
+/// Debt overdue by more than `grace_days` on `day`: what open invoices due before
+/// `day - grace_days` still owe.
 pub async fn overdue_beyond_grace(
-    _conn: &mut Conn,
-    _dealer_id: i64,
-    _day: &str,
-    _grace_days: i64,
+    conn: &mut Conn,
+    dealer_id: i64,
+    day: &str,
+    grace_days: i64,
 ) -> Result<i64, StoreError> {
-    Ok(0)
+    let Ok(day) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return Err(StoreError::Config(format!("not a date: {day}")));
+    };
+    let cutoff = day - chrono::Duration::days(grace_days);
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(open_fen), 0) AS BIGINT) AS n FROM invoices WHERE status = 'open' AND dealer_id = ",
+    );
+    sql.bind(dealer_id)
+        .push(" AND due_date < ")
+        .bind(cutoff.format("%Y-%m-%d").to_string());
+    Ok(sql.fetch_one(conn).await?.try_get("n")?)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -503,13 +503,14 @@ pub async fn change_owner(
     .await
 }
 
-/// Money the dealer still owes, in fen.
-///
-/// Returns 0 until the receivables ledger exists: the orders/receivables work will replace this
-/// body with the dealer's open (unpaid) receivables balance. Termination is blocked while it is
-/// above zero (`salesos_domain::dealers::check_termination`).
-pub async fn open_receivables_fen(_conn: &mut Conn, _dealer_id: i64) -> Result<i64, StoreError> {
-    Ok(0)
+/// Money the dealer still owes, in fen: what its open invoices still owe. Termination is
+/// blocked while it is above zero (`salesos_domain::dealers::check_termination`).
+pub async fn open_receivables_fen(conn: &mut Conn, dealer_id: i64) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(open_fen), 0) AS BIGINT) AS n FROM invoices WHERE status = 'open' AND dealer_id = ",
+    );
+    sql.bind(dealer_id);
+    Ok(sql.fetch_one(conn).await?.try_get("n")?)
 }
 
 #[derive(Debug, Clone, Serialize)]

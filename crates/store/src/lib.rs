@@ -6,15 +6,19 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod catalogue;
 pub mod check;
 pub mod credit;
 pub mod db;
 pub mod dealers;
+pub mod jobs;
 pub mod migrate;
 pub mod orders;
 pub mod org;
 pub mod people;
+pub mod reports;
+pub mod shipments;
 pub mod sql;
 
 pub use db::{now_micros, Backend, Conn, Store, StoreError, WriteTx};

@@ -34,6 +34,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0003_orders_credit.sqlite.sql"),
         postgres: include_str!("migrations/0003_orders_credit.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "fulfilment_billing",
+        common: include_str!("migrations/0004_fulfilment_billing.sql"),
+        sqlite: include_str!("migrations/0004_fulfilment_billing.sqlite.sql"),
+        postgres: include_str!("migrations/0004_fulfilment_billing.postgres.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "jobs",
+        common: include_str!("migrations/0005_jobs.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -2,9 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod app;
+pub mod billing_fixtures;
 pub mod builders;
 pub mod db;
 pub mod order_fixtures;
+pub mod report_fixtures;
 
 pub use app::{
     cookie_value, csrf_in_html, html_escape, location, problem, set_cookies, AuditRow, ProblemDoc,

@@ -262,7 +262,8 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
         call(&t, &admin, Method::POST, &path, Some(body)).await.0,
         201
     );
-    let (status, d) = call(
+    // the dealer's own list is a term change: asked for, then approved by the market manager
+    let (status, req) = call(
         &t,
         &director,
         Method::POST,
@@ -270,11 +271,26 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
         Some(json!({ "price_list_id": own_id })),
     )
     .await;
-    assert_eq!(
-        (status, d["price_list_id"].as_i64()),
-        (200, Some(own_id)),
-        "{d}"
-    );
+    assert_eq!(status, 202, "{req}");
+    let mm_e = t.token_for("mm.e").await;
+    let (status, decided) = call(
+        &t,
+        &mm_e,
+        Method::POST,
+        &format!("/api/v1/approvals/{}/approve", req["id"]),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{decided}");
+    let (_, d) = call(
+        &t,
+        &director,
+        Method::GET,
+        &format!("/api/v1/dealers/{dealer}"),
+        None,
+    )
+    .await;
+    assert_eq!(d["dealer"]["price_list_id"].as_i64(), Some(own_id), "{d}");
     let (_, p) = call(&t, &admin, Method::GET, &price("2024-03-01"), None).await;
     assert_eq!(
         (p["price_fen"].as_i64(), p["source"].as_str()),

@@ -539,13 +539,17 @@ async fn lifecycle_follows_the_table_with_scorecard_and_report() {
 }
 
 #[tokio::test]
-async fn terms_change_keeps_history_and_owner_periods() {
+async fn terms_change_goes_through_approval_and_keeps_history() {
     let t = TestApp::spawn().await;
     let director = t.token_for("director").await;
+    let desk = t.token_for("desk").await;
+    let mm_e = t.token_for("mm.e").await;
+    let mm_n = t.token_for("mm.n").await;
     let id = builders::dealer_id(&t, "D-SH1-002").await;
     let path = format!("/api/v1/dealers/{id}/terms");
-    // managers and reps cannot change terms (they will request them through approvals)
-    for login in ["mm.e", "rep.sh1.1", "desk"] {
+    let dealer_path = format!("/api/v1/dealers/{id}");
+    // reps and billing cannot ask for term changes
+    for login in ["rep.sh1.1", "billing"] {
         let token = t.token_for(login).await;
         let (status, _) = call(
             &t,
@@ -557,34 +561,92 @@ async fn terms_change_keeps_history_and_owner_periods() {
         .await;
         assert_eq!(status, 403, "{login}");
     }
-    let before = t.last_audit_id().await;
+    let (_, start) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let limit = start["dealer"]["credit_limit_fen"].as_i64().unwrap();
+    let new_limit = limit + 5_000_000;
     let kam = t.person_id("kam.sh").await;
     let rep = t.person_id("rep.sh1.1").await;
-    let (status, body) = call(
+
+    // the order desk asks: 202 with a pending approval request, the dealer is unchanged
+    let before = t.last_audit_id().await;
+    let (status, req) = call(
         &t,
-        &director,
+        &desk,
         Method::POST,
         &path,
-        Some(json!({ "credit_limit_fen": 12_345_600, "payment_term_days": 90, "owner_id": kam, "valid_from": "2025-03-01" })),
+        Some(json!({ "credit_limit_fen": new_limit, "payment_term_days": 90, "owner_id": kam, "valid_from": "2025-03-01" })),
     )
     .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["credit_limit_fen"], 12_345_600);
-    assert_eq!(body["owner_id"], kam);
-    let audit = t.audit_since(before).await;
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].operation, "dealer.change_terms");
-    assert_eq!(audit[0].before.as_ref().unwrap()["owner_id"], rep);
-    assert_eq!(audit[0].after.as_ref().unwrap()["owner_id"], kam);
+    assert_eq!(status, 202, "{req}");
+    assert_eq!(req["doc_type"], "dealer_terms");
+    assert_eq!(req["status"], "pending");
+    assert_eq!(req["dealer_id"], id);
+    assert_eq!(req["value"], 5_000_000);
+    let approval = req["id"].as_i64().unwrap();
+    let ops: Vec<String> = t
+        .audit_since(before)
+        .await
+        .into_iter()
+        .map(|a| a.operation)
+        .collect();
+    assert_eq!(ops, ["approval.request", "dealer.request_terms"]);
+    let (_, now) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    assert_eq!(now["dealer"]["credit_limit_fen"], limit);
+    assert_eq!(now["dealer"]["owner_id"], rep);
+    assert_eq!(now["terms"].as_array().unwrap().len(), 0);
 
-    let (_, detail) = call(
+    // it waits in the East market manager's queue; the North one cannot even see it
+    let (_, queue) = call(&t, &mm_e, Method::GET, "/api/v1/approvals", None).await;
+    assert!(
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == approval),
+        "{queue}"
+    );
+    let approval_path = format!("/api/v1/approvals/{approval}");
+    assert_eq!(
+        call(&t, &mm_n, Method::GET, &approval_path, None).await.0,
+        404
+    );
+    assert_eq!(
+        call(
+            &t,
+            &mm_n,
+            Method::POST,
+            &format!("{approval_path}/approve"),
+            Some(json!({}))
+        )
+        .await
+        .0,
+        404
+    );
+
+    // approval applies the change in the approver's transaction, with the approval's id
+    let before = t.last_audit_id().await;
+    let (status, decided) = call(
         &t,
-        &director,
-        Method::GET,
-        &format!("/api/v1/dealers/{id}"),
-        None,
+        &mm_e,
+        Method::POST,
+        &format!("{approval_path}/approve"),
+        Some(json!({})),
     )
     .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["request"]["status"], "approved");
+    let audit = t.audit_since(before).await;
+    let change = audit
+        .iter()
+        .find(|a| a.operation == "dealer.change_terms")
+        .expect("the change is audited");
+    assert_eq!(change.before.as_ref().unwrap()["owner_id"], rep);
+    assert_eq!(change.after.as_ref().unwrap()["owner_id"], kam);
+
+    let (_, detail) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    assert_eq!(detail["dealer"]["credit_limit_fen"], new_limit);
+    assert_eq!(detail["dealer"]["payment_term_days"], 90);
+    assert_eq!(detail["dealer"]["owner_id"], kam);
     let fields: Vec<&str> = detail["terms"]
         .as_array()
         .unwrap()
@@ -595,6 +657,10 @@ async fn terms_change_keeps_history_and_owner_periods() {
         fields,
         ["credit_limit_fen", "payment_term_days", "owner_id"]
     );
+    for term in detail["terms"].as_array().unwrap() {
+        assert_eq!(term["approval_id"], approval, "{term}");
+        assert_eq!(term["changed_by"], t.person_id("mm.e").await);
+    }
     assert_eq!(detail["terms"][2]["old_value"], rep.to_string());
     let owners = detail["owners"].as_array().unwrap();
     assert_eq!(owners.len(), 2);
@@ -624,31 +690,64 @@ async fn terms_change_keeps_history_and_owner_periods() {
     // the rep no longer sees it; the KAM does
     let rep_token = t.token_for("rep.sh1.1").await;
     assert_eq!(
-        call(
-            &t,
-            &rep_token,
-            Method::GET,
-            &format!("/api/v1/dealers/{id}"),
-            None
-        )
-        .await
-        .0,
+        call(&t, &rep_token, Method::GET, &dealer_path, None)
+            .await
+            .0,
         404
     );
     let kam_token = t.token_for("kam.sh").await;
     assert_eq!(
-        call(
-            &t,
-            &kam_token,
-            Method::GET,
-            &format!("/api/v1/dealers/{id}"),
-            None
-        )
-        .await
-        .0,
+        call(&t, &kam_token, Method::GET, &dealer_path, None)
+            .await
+            .0,
         200
     );
-    // before the current period: refused; nothing to change: refused
+
+    // rejection leaves the dealer unchanged
+    let (status, req) = call(
+        &t,
+        &mm_e,
+        Method::POST,
+        &path,
+        Some(json!({ "payment_term_days": 60 })),
+    )
+    .await;
+    assert_eq!((status, req["value"].as_i64()), (202, Some(0)), "{req}");
+    let rejected = req["id"].as_i64().unwrap();
+    let (status, body) = call(
+        &t,
+        &mm_e,
+        Method::POST,
+        &format!("/api/v1/approvals/{rejected}/reject"),
+        Some(json!({ "reason": "keep 90 days" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    assert_eq!(after["dealer"]["payment_term_days"], 90);
+    assert_eq!(after["terms"].as_array().unwrap().len(), 3);
+
+    // a large increase goes to the director
+    let (status, req) = call(
+        &t,
+        &mm_e,
+        Method::POST,
+        &path,
+        Some(json!({ "credit_limit_fen": new_limit + 20_000_000 })),
+    )
+    .await;
+    assert_eq!(status, 202, "{req}");
+    let (_, big) = call(
+        &t,
+        &director,
+        Method::GET,
+        &format!("/api/v1/approvals/{}", req["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(big["steps"][0]["approver_role"], "director", "{big}");
+
+    // bad input is refused when asking, not when approving
     let (status, body) = call(
         &t,
         &director,
@@ -686,6 +785,47 @@ async fn terms_change_keeps_history_and_owner_periods() {
         (status, body["field"].as_str()),
         (422, Some("payment_term_days"))
     );
+    // the refused attempts left nothing behind
+    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    assert_eq!(after["dealer"]["payment_term_days"], 90);
+    assert_eq!(after["terms"].as_array().unwrap().len(), 3);
+
+    // the page: the form says it goes to approval, and the request shows as pending
+    let desk_page = t.sign_in_demo("desk").await;
+    let html = desk_page
+        .get(t.url(&format!("/dealers/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"terms-form\""), "{html}");
+    let csrf = csrf_in_html(&html).unwrap();
+    let res = desk_page
+        .post(t.url(&format!("/dealers/{id}/terms")))
+        .form(&[("_csrf", csrf), ("payment_term_days", "45".to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let loc = location(&res);
+    assert_eq!(loc, format!("/dealers/{id}?notice=terms_requested"));
+    let html = desk_page
+        .get(t.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"dealer-term-requests\""),
+        "{html}"
+    );
+    assert!(html.contains("payment_term_days → 45"), "{html}");
+    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    assert_eq!(after["dealer"]["payment_term_days"], 90);
 }
 
 #[tokio::test]

@@ -130,6 +130,9 @@ fn every_route_has_a_scope_rule() {
             | Target::Token
             | Target::Order
             | Target::Approval
+            | Target::Shipment
+            | Target::Invoice
+            | Target::Payment
             | Target::Dealer
             | Target::Product
             | Target::PriceList => {
@@ -185,6 +188,8 @@ struct Ctx {
     dx_product: i64,
     dx_line: i64,
     dx_price_list: i64,
+    /// shipments & billing: a confirmed order with plenty still to ship (dealer at C-SH1)
+    ship_order: i64,
 }
 
 impl Ctx {
@@ -199,6 +204,7 @@ impl Ctx {
             dx_product: 1,
             dx_line: 1,
             dx_price_list: 1,
+            ship_order: 1,
         }
     }
 }
@@ -261,6 +267,14 @@ impl Fixture {
             ("POST", "/api/v1/approvals/{id}/approve") => Body::None,
             ("POST", "/api/v1/approvals/{id}/reject") | ("POST", "/api/v1/approvals/{id}/send-back") => Body::Json(json!({ "reason": "matrix" })),
             ("POST", "/api/v1/delegations") => Body::Json(json!({ "to_person": 0, "valid_to": "2999-01-01" })),
+            // shipments & billing (API)
+            ("POST", "/api/v1/shipments") => Body::Json(json!({
+                "order_id": c.ship_order, "lines": [{ "line_no": 1, "quantity": 1 }], "carrier": "matrix",
+            })),
+            ("POST", "/api/v1/shipments/{id}/ship") | ("POST", "/api/v1/shipments/{id}/deliver") | ("POST", "/api/v1/shipments/{id}/invoice") => Body::None,
+            ("POST", "/api/v1/invoices/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/invoices/{id}/credit-notes") => Body::Json(json!({ "amount_fen": 10, "reason": "matrix" })),
+            ("POST", "/api/v1/dealers/{id}/payments") => Body::Json(json!({ "amount_fen": 1000 })),
             // dealers & catalogue (API); field staff add dealers they own at their own unit
             ("POST", "/api/v1/dealers") if field_staff => Body::Json(json!({
                 "code": format!("MXD-{n}"), "name": format!("矩阵经销商{n}"),
@@ -306,6 +320,10 @@ impl Fixture {
                 ("quantity_1", "1".into()), ("draft", "1".into()),
             ]),
             ("POST", "/orders/{id}/confirm") | ("POST", "/orders/{id}/cancel") | ("POST", "/orders/{id}/reopen") => f(&[]),
+            ("POST", "/shipments") => f(&[("order_id", c.ship_order.to_string()), ("qty_1", "1".into()), ("carrier", "matrix".into())]),
+            ("POST", "/shipments/{id}/ship") | ("POST", "/shipments/{id}/deliver") | ("POST", "/shipments/{id}/invoice") => f(&[]),
+            ("POST", "/invoices/{id}/cancel") => f(&[("reason", "matrix".into())]),
+            ("POST", "/dealers/{id}/payments") => f(&[("amount", "10.00".into())]),
             ("POST", "/approvals/{id}/approve") => f(&[]),
             ("POST", "/approvals/{id}/reject") | ("POST", "/approvals/{id}/send-back") => f(&[("reason", "matrix".into())]),
             ("POST", "/dealers/{id}/temporary-credit") => f(&[("amount", "1000".into()), ("valid_to", "2999-01-01".into())]),
@@ -634,11 +652,15 @@ impl Matrix<'_> {
                     detail: "no such token".into(),
                 });
             }
-            Target::Order | Target::Approval => {
-                let (inside, outside) = if def.target == Target::Order {
-                    self.ox.orders_of(w.login)
-                } else {
-                    self.ox.approvals_of(w.login)
+            Target::Order
+            | Target::Approval
+            | Target::Shipment
+            | Target::Invoice
+            | Target::Payment => {
+                let (inside, outside) = match def.target {
+                    Target::Order => self.ox.orders_of(w.login),
+                    Target::Approval => self.ox.approvals_of(w.login),
+                    other => self.ox.billing_of(other, w.login),
                 };
                 out.push(Attempt {
                     case: Case::InScope,
@@ -791,6 +813,11 @@ impl Matrix<'_> {
                         attempt.path = def.path.replace("{id}", &id.to_string());
                         attempt.detail = format!("throwaway approval {id} in scope");
                     }
+                    Target::Shipment | Target::Invoice => {
+                        let id = self.ox.throwaway_billing(self.t, def.path).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway {:?} {id} in scope", def.target);
+                    }
                     Target::Dealer => {
                         let id = self.throwaway_dealer(w.dealer_home).await;
                         attempt.path = def.path.replace("{id}", &id.to_string());
@@ -902,6 +929,7 @@ async fn ctx_of(t: &TestApp) -> Ctx {
         dx_product: builders::product_id(t, "BEV-001").await,
         dx_line: builders::line_id(t, "BEV").await,
         dx_price_list: builders::price_list_id(t, "PL-A").await,
+        ship_order: 0,
     }
 }
 
@@ -917,6 +945,7 @@ async fn run_matrix(api: bool) {
     let ox = OrderFixtures::build(&t).await;
     let ctx = Ctx {
         product: ox.catalogue.product,
+        ship_order: ox.ship_order,
         ..ctx
     };
     let mut m = Matrix {
@@ -1257,6 +1286,12 @@ struct OrderFixtures {
     approval_north: i64,
     director: i64,
     mm_e: i64,
+    /// shipments & billing: a confirmed order with plenty to ship at dealers[0], and per dealer
+    /// an invoiced shipment, its invoice and a payment
+    ship_order: i64,
+    shipments: [i64; 4],
+    invoices: [i64; 4],
+    payments: [i64; 4],
 }
 
 impl OrderFixtures {
@@ -1277,7 +1312,21 @@ impl OrderFixtures {
         let north = dealer(t, "C-BJ1", "rep.bj1.1", 10_000).await;
         let approval_east = Self::held(t, east, catalogue.product, 105).await;
         let approval_north = Self::held(t, north, catalogue.product, 105).await;
+        use salesos_test_support::billing_fixtures::{self as bx, Stage};
+        let ship_order = bx::confirmed_order(t, dealers[0], catalogue.product, 100_000).await;
+        let (mut shipments, mut invoices, mut payments) = ([0; 4], [0; 4], [0; 4]);
+        for (i, d) in dealers.iter().enumerate() {
+            let o = bx::confirmed_order(t, *d, catalogue.product, 10).await;
+            let (s, inv) = bx::shipment(t, o, 2, Stage::Invoiced).await;
+            shipments[i] = s;
+            invoices[i] = inv.unwrap();
+            payments[i] = bx::payment(t, *d, 50).await;
+        }
         OrderFixtures {
+            ship_order,
+            shipments,
+            invoices,
+            payments,
             catalogue,
             dealers,
             orders,
@@ -1334,6 +1383,42 @@ impl OrderFixtures {
             "kam.sh" => (o[1], Some(o[0])),
             "rep.sh1.1" => (o[0], Some(o[1])),
             _ => (o[0], None),
+        }
+    }
+
+    /// (inside, outside) shipments, invoices or payments for a login (as for orders).
+    fn billing_of(&self, target: Target, login: &str) -> (i64, Option<i64>) {
+        let docs = match target {
+            Target::Shipment => &self.shipments,
+            Target::Invoice => &self.invoices,
+            _ => &self.payments,
+        };
+        match login {
+            "mm.e" => (docs[0], Some(docs[3])),
+            "am.sh" => (docs[0], Some(docs[2])),
+            "kam.sh" => (docs[1], Some(docs[0])),
+            "rep.sh1.1" => (docs[0], Some(docs[1])),
+            _ => (docs[0], None),
+        }
+    }
+
+    /// A fresh shipment at the stage the route acts on, or a fresh open invoice.
+    async fn throwaway_billing(&self, t: &TestApp, path: &str) -> i64 {
+        use salesos_test_support::billing_fixtures::{self as bx, Stage};
+        let stage = if path.ends_with("/ship") {
+            Stage::Picking
+        } else if path.ends_with("/deliver") {
+            Stage::Shipped
+        } else if path.ends_with("/invoice") {
+            Stage::Delivered
+        } else {
+            Stage::Invoiced
+        };
+        let (s, inv) = bx::shipment(t, self.ship_order, 1, stage).await;
+        if path.contains("/invoices/") {
+            inv.unwrap()
+        } else {
+            s
         }
     }
 

@@ -426,18 +426,21 @@ pub async fn transition(
     Ok(Json(row.into()))
 }
 
+/// Asks for a change of terms: answers 202 with the approval request; the change is applied
+/// when the request is approved (`/api/v1/approvals/{id}/approve`).
 #[utoipa::path(post, path = "/api/v1/dealers/{id}/terms", tag = "dealers", params(("id" = i64, Path)), request_body = TermsIn,
-    responses((status = 200, body = DealerOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = super::orders::ApprovalSummaryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_terms(
     State(s): State<AppState>,
     a: ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TermsInput>,
-) -> Result<Json<DealerOut>, ApiError> {
+) -> Result<(StatusCode, Json<super::orders::ApprovalSummaryOut>), ApiError> {
     let row = dealers::change_terms(&s.app, &a.actor, id, body)
         .await
         .map_err(|e| a.fail(e))?;
-    Ok(Json(row.into()))
+    let out = super::orders::reshape(&row).map_err(|e| a.fail(e))?;
+    Ok((StatusCode::ACCEPTED, Json(out)))
 }
 
 #[utoipa::path(post, path = "/api/v1/dealers/{id}/contacts", tag = "dealers", params(("id" = i64, Path)), request_body = ContactIn,
@@ -506,4 +509,46 @@ pub async fn add_area_feedback(
         .await
         .map_err(|e| a.fail(e))?;
     Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct ProposalOut {
+    pub id: i64,
+    pub dealer_id: i64,
+    pub dealer_code: String,
+    pub dealer_name: String,
+    /// The month the job ran for (`YYYY-MM`).
+    pub period: Option<String>,
+    pub current_limit_fen: i64,
+    pub proposed_limit_fen: Option<i64>,
+    /// pending, approved, rejected, sent_back, cancelled
+    pub status: String,
+    pub approval_id: Option<i64>,
+    pub created_at: i64,
+    /// `{ period, history, proposal, params }`: everything the formula looked at and produced.
+    #[schema(value_type = Object)]
+    pub factors: serde_json::Value,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalQuery {
+    /// `YYYY-MM`: only this month's proposals.
+    pub period: Option<String>,
+}
+
+/// The latest suggested credit limits for dealers in scope, newest first.
+#[utoipa::path(get, path = "/api/v1/credit-limit-proposals", tag = "dealers", params(ProposalQuery),
+    responses((status = 200, body = [ProposalOut]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn credit_limit_proposals(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiQuery(q): ApiQuery<ProposalQuery>,
+) -> Result<Json<Vec<ProposalOut>>, ApiError> {
+    let rows = salesos_app::credit_limits::list(&s.app, &a.actor, q.period.as_deref())
+        .await
+        .map_err(|e| a.fail(e))?;
+    let out = super::orders::reshape(&rows).map_err(|e| a.fail(e))?;
+    Ok(Json(out))
 }

@@ -2,6 +2,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod billing;
 pub mod catalogue;
 pub mod dealers;
 pub mod me;
@@ -9,6 +10,8 @@ pub mod openapi;
 pub mod orders;
 pub mod org;
 pub mod people;
+pub mod reports;
+pub mod shipments;
 pub mod tokens;
 
 use crate::ctx::RequestCtx;

@@ -141,6 +141,7 @@ struct ListPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     can_manage: bool,
+    can_credit: bool,
     form: FormMap,
     form_tiers: Vec<Option2>,
     error: Option<String>,
@@ -224,6 +225,7 @@ async fn list_page(
         prev_href: (page > 1).then(|| list_href(&text, status, tier, page - 1)),
         next_href: more.then(|| list_href(&text, status, tier, page + 1)),
         can_manage: pa.actor.can(Capability::ManageDealers),
+        can_credit: pa.actor.can(Capability::ViewCredit),
         form_tiers: tier_options(if form_tier.is_empty() {
             "C"
         } else {
@@ -343,6 +345,16 @@ pub struct Fact {
     pub value: String,
 }
 
+/// A requested change of terms waiting for (or decided by) an approval.
+pub struct TermRequestLine {
+    pub approval_id: i64,
+    pub kind: String,
+    pub change: String,
+    pub status: String,
+    pub pending: bool,
+    pub at: String,
+}
+
 pub struct TermLine {
     pub field: String,
     pub old: String,
@@ -387,6 +399,7 @@ struct ShowPage {
     status_code: String,
     facts: Vec<Fact>,
     terms: Vec<TermLine>,
+    term_requests: Vec<TermRequestLine>,
     owners: Vec<OwnerLine>,
     feedback: Vec<FeedbackLine>,
     contacts: Vec<ContactLine>,
@@ -403,6 +416,7 @@ fn notice(tr: &Tr, code: Option<&str>) -> Option<String> {
         "created" => tr.t("dealers.notice_created"),
         "saved" => tr.t("dealers.notice_saved"),
         "feedback" => tr.t("dealers.notice_feedback"),
+        "terms_requested" => tr.t("dealers.notice_terms_requested"),
         _ => return None,
     };
     Some(text.to_string())
@@ -412,6 +426,19 @@ fn notice(tr: &Tr, code: Option<&str>) -> Option<String> {
 pub struct ShowQuery {
     #[serde(default)]
     notice: Option<String>,
+}
+
+/// The requested change as `field → value` pairs (the payload is the JSON of a terms change).
+fn term_request_change(payload: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(payload)
+    else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| format!("{k} → {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn show_page(
@@ -497,6 +524,18 @@ async fn show_page(
                 new: t.new_value.clone().unwrap_or_default(),
                 from: t.valid_from.clone(),
                 by: t.changed_by_name.clone().unwrap_or_default(),
+            })
+            .collect(),
+        term_requests: v
+            .term_requests
+            .iter()
+            .map(|r| TermRequestLine {
+                approval_id: r.approval_id.unwrap_or_default(),
+                kind: tr.tk("term_request_kind", &r.kind),
+                change: term_request_change(&r.payload),
+                status: tr.tk("approval_status", &r.status),
+                pending: r.status == "pending",
+                at: format_time(r.created_at, s.app.config.time_zone),
             })
             .collect(),
         owners: v
@@ -625,7 +664,7 @@ pub async fn change_terms(
     let r = dealers::change_terms(&s.app, &pa.actor, id, input)
         .await
         .map(|_| ());
-    after(&s, &pa, id, r, "saved").await
+    after(&s, &pa, id, r, "terms_requested").await
 }
 
 pub async fn add_feedback(
@@ -749,4 +788,83 @@ pub async fn add_area_feedback(
         }
         Err(e) => fail(&pa, e),
     }
+}
+
+// ---- suggested credit limits -------------------------------------------------------------
+
+pub struct ProposalLine {
+    pub dealer_id: i64,
+    pub dealer: String,
+    pub period: String,
+    pub current: String,
+    pub proposed: String,
+    pub factors: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "credit_limits.html")]
+struct ProposalsPage {
+    l: Layout,
+    items: Vec<ProposalLine>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ProposalsQuery {
+    #[serde(default)]
+    period: Option<String>,
+}
+
+/// The latest suggested credit limits for dealers in scope, with the factors behind each.
+pub async fn credit_limit_proposals(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ProposalsQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let period = q
+        .ok()
+        .and_then(|Query(q)| q.period)
+        .and_then(|p| non_empty(&p));
+    let rows = match salesos_app::credit_limits::list(&s.app, &pa.actor, period.as_deref()).await {
+        Ok(rows) => rows,
+        Err(e) => return fail(&pa, e),
+    };
+    let money = |fen: i64| format!("¥{}", Money(fen));
+    let items = rows
+        .iter()
+        .map(|p| {
+            let f = &p.factors["proposal"];
+            let h = &p.factors["history"];
+            let factors = format!(
+                "{} {} · {} {} · {} {} bp · {} {} bp · {} {} bp",
+                tr.t("credit_limits.avg_sales"),
+                money(f["average_monthly_sales"].as_i64().unwrap_or_default()),
+                tr.t("credit_limits.days_to_pay"),
+                h["average_days_to_pay"]
+                    .as_i64()
+                    .map_or_else(|| "—".to_string(), |d| d.to_string()),
+                tr.t("credit_limits.payment_factor"),
+                f["payment_factor_bp"].as_i64().unwrap_or_default(),
+                tr.t("credit_limits.overdue_factor"),
+                f["overdue_factor_bp"].as_i64().unwrap_or_default(),
+                tr.t("credit_limits.growth_factor"),
+                f["growth_factor_bp"].as_i64().unwrap_or_default(),
+            );
+            ProposalLine {
+                dealer_id: p.dealer_id,
+                dealer: format!("{} {}", p.dealer_code, p.dealer_name),
+                period: p.period.clone().unwrap_or_default(),
+                current: money(p.current_limit_fen),
+                proposed: p.proposed_limit_fen.map(money).unwrap_or_default(),
+                factors,
+                status: tr.tk("approval_status", &p.status),
+            }
+        })
+        .collect();
+    let page = ProposalsPage {
+        l: Layout::new(&pa, "credit_limits.title", "/dealers"),
+        items,
+    };
+    render(&page).into_response()
 }

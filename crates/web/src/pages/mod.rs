@@ -4,12 +4,15 @@
 pub mod account;
 pub mod approvals;
 pub mod audit;
+pub mod billing;
 pub mod catalogue;
 pub mod dealers;
 pub mod home;
 pub mod orders;
 pub mod org;
 pub mod people;
+pub mod reports;
+pub mod shipments;
 pub mod signin;
 
 use crate::ctx::RequestCtx;
@@ -61,7 +64,14 @@ impl Layout {
             Some(Capability::ViewCatalogue),
         ));
         nav.push(("/orders", "nav.orders", Some(Capability::ViewOrders)));
+        nav.push(("/shipments", "nav.shipments", Some(Capability::ViewOrders)));
+        nav.push(("/invoices", "nav.invoices", Some(Capability::ViewCredit)));
         nav.push(("/approvals", "nav.approvals", Some(Capability::Approve)));
+        nav.push((
+            "/reports/aging",
+            "nav.reports",
+            Some(Capability::ViewReports),
+        ));
         nav.push(("/account", "nav.account", None));
         let nav = nav
             .into_iter()

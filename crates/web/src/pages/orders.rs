@@ -229,6 +229,7 @@ struct ShowPage {
     events: Vec<EventLine>,
     can_enter: bool,
     can_credit: bool,
+    can_ship: bool,
 }
 
 pub async fn show(
@@ -262,6 +263,7 @@ pub async fn show(
         events,
         can_enter: pa.actor.can(Capability::EnterOrders),
         can_credit: pa.actor.can(Capability::ViewCredit),
+        can_ship: pa.actor.can(Capability::Ship),
         l: Layout::new(&pa, "orders.title", "/orders"),
         d,
     };

@@ -1,0 +1,318 @@
+//! Scheduled jobs that run exactly once per period across several servers (`jobs`), and the
+//! documents of dealer term changes waiting for approval (`dealer_term_requests`).
+
+use crate::sql::Sql;
+use crate::{now_micros, Conn, Scope, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    pub id: i64,
+    pub name: String,
+    pub period: String,
+    pub status: String,
+    pub claimed_by: String,
+    pub claimed_at: i64,
+    pub finished_at: Option<i64>,
+    pub result: Option<String>,
+}
+
+fn job_of(r: &AnyRow) -> Result<JobRow, sqlx::Error> {
+    Ok(JobRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        period: r.try_get("period")?,
+        status: r.try_get("status")?,
+        claimed_by: r.try_get("claimed_by")?,
+        claimed_at: r.try_get("claimed_at")?,
+        finished_at: r.try_get("finished_at")?,
+        result: r.try_get("result")?,
+    })
+}
+
+/// Claims the run of `name` for `period`: `Some(id)` for the one caller whose insert wins the
+/// `UNIQUE (name, period)` constraint, `None` for everybody else (already claimed).
+pub async fn claim(
+    conn: &mut Conn,
+    name: &str,
+    period: &str,
+    claimed_by: &str,
+) -> Result<Option<i64>, StoreError> {
+    let mut sql =
+        Sql::new("INSERT INTO jobs (name, period, status, claimed_by, claimed_at) VALUES (");
+    sql.bind(name)
+        .push(", ")
+        .bind(period)
+        .push(", 'running', ")
+        .bind(claimed_by)
+        .push(", ")
+        .bind(now_micros())
+        .push(") ON CONFLICT (name, period) DO NOTHING RETURNING id");
+    Ok(sql
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("id"))
+        .transpose()?)
+}
+
+pub async fn finish(
+    conn: &mut Conn,
+    id: i64,
+    status: &str,
+    result: &str,
+) -> Result<(), StoreError> {
+    let mut sql = Sql::new("UPDATE jobs SET status = ");
+    sql.bind(status)
+        .push(", finished_at = ")
+        .bind(now_micros())
+        .push(", result = ")
+        .bind(result)
+        .push(" WHERE id = ")
+        .bind(id);
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, name: &str, period: &str) -> Result<Option<JobRow>, StoreError> {
+    let mut sql = Sql::new("SELECT id, name, period, status, claimed_by, claimed_at, finished_at, result FROM jobs WHERE name = ");
+    sql.bind(name).push(" AND period = ").bind(period);
+    Ok(sql
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(job_of)
+        .transpose()?)
+}
+
+pub async fn recent(conn: &mut Conn, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+    let mut sql = Sql::new("SELECT id, name, period, status, claimed_by, claimed_at, finished_at, result FROM jobs ORDER BY id DESC LIMIT ");
+    sql.bind(limit);
+    let rows = sql.fetch_all(conn).await?;
+    Ok(rows.iter().map(job_of).collect::<Result<_, _>>()?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TermRequestRow {
+    pub id: i64,
+    pub dealer_id: i64,
+    pub dealer_code: String,
+    pub dealer_name: String,
+    pub kind: String,
+    pub period: Option<String>,
+    pub payload: String,
+    pub factors: Option<String>,
+    pub current_limit_fen: i64,
+    pub proposed_limit_fen: Option<i64>,
+    pub status: String,
+    pub approval_id: Option<i64>,
+    pub requested_by: Option<i64>,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+fn term_request_of(r: &AnyRow) -> Result<TermRequestRow, sqlx::Error> {
+    Ok(TermRequestRow {
+        id: r.try_get("id")?,
+        dealer_id: r.try_get("dealer_id")?,
+        dealer_code: r.try_get("dealer_code")?,
+        dealer_name: r.try_get("dealer_name")?,
+        kind: r.try_get("kind")?,
+        period: r.try_get("period")?,
+        payload: r.try_get("payload")?,
+        factors: r.try_get("factors")?,
+        current_limit_fen: r.try_get("current_limit_fen")?,
+        proposed_limit_fen: r.try_get("proposed_limit_fen")?,
+        status: r.try_get("status")?,
+        approval_id: r.try_get("approval_id")?,
+        requested_by: r.try_get("requested_by")?,
+        created_at: r.try_get("created_at")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+const TERM_REQUEST: &str = "SELECT t.id, t.dealer_id, d.code AS dealer_code, d.name AS dealer_name, t.kind, t.period, t.payload, t.factors, t.current_limit_fen, t.proposed_limit_fen, t.status, t.approval_id, t.requested_by, t.created_at, t.decided_at \
+     FROM dealer_term_requests t JOIN dealers d ON d.id = t.dealer_id WHERE 1 = 1";
+
+pub struct NewTermRequest<'a> {
+    pub dealer_id: i64,
+    pub kind: &'a str,
+    pub period: Option<&'a str>,
+    pub payload: &'a str,
+    pub factors: Option<&'a str>,
+    pub current_limit_fen: i64,
+    pub proposed_limit_fen: Option<i64>,
+    pub requested_by: Option<i64>,
+}
+
+pub async fn insert_term_request(
+    conn: &mut Conn,
+    n: NewTermRequest<'_>,
+) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(
+        "INSERT INTO dealer_term_requests (dealer_id, kind, period, payload, factors, current_limit_fen, proposed_limit_fen, status, requested_by, created_at) VALUES (",
+    );
+    sql.bind(n.dealer_id)
+        .push(", ")
+        .bind(n.kind)
+        .push(", ")
+        .bind(n.period)
+        .push(", ")
+        .bind(n.payload)
+        .push(", ")
+        .bind(n.factors)
+        .push(", ")
+        .bind(n.current_limit_fen)
+        .push(", ")
+        .bind(n.proposed_limit_fen)
+        .push(", 'pending', ")
+        .bind(n.requested_by)
+        .push(", ")
+        .bind(now_micros())
+        .push(") RETURNING id");
+    Ok(sql.fetch_one(conn).await?.try_get("id")?)
+}
+
+pub async fn set_term_request_approval(
+    conn: &mut Conn,
+    id: i64,
+    approval_id: i64,
+) -> Result<(), StoreError> {
+    let mut sql = Sql::new("UPDATE dealer_term_requests SET approval_id = ");
+    sql.bind(approval_id).push(" WHERE id = ").bind(id);
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+pub async fn decide_term_request(conn: &mut Conn, id: i64, status: &str) -> Result<(), StoreError> {
+    let mut sql = Sql::new("UPDATE dealer_term_requests SET status = ");
+    sql.bind(status)
+        .push(", decided_at = ")
+        .bind(now_micros())
+        .push(" WHERE id = ")
+        .bind(id);
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+pub async fn term_request_unscoped(
+    conn: &mut Conn,
+    id: i64,
+) -> Result<Option<TermRequestRow>, StoreError> {
+    let mut sql = Sql::new(TERM_REQUEST);
+    sql.push(" AND t.id = ").bind(id);
+    Ok(sql
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(term_request_of)
+        .transpose()?)
+}
+
+/// A dealer's term requests, newest first (the caller has scoped the dealer).
+pub async fn term_requests_for_dealer(
+    conn: &mut Conn,
+    dealer_id: i64,
+) -> Result<Vec<TermRequestRow>, StoreError> {
+    let mut sql = Sql::new(TERM_REQUEST);
+    sql.push(" AND t.dealer_id = ")
+        .bind(dealer_id)
+        .push(" ORDER BY t.id DESC");
+    let rows = sql.fetch_all(conn).await?;
+    Ok(rows.iter().map(term_request_of).collect::<Result<_, _>>()?)
+}
+
+/// Requests of one kind in scope (by the dealer's place), newest first; `period` narrows.
+pub async fn term_requests(
+    conn: &mut Conn,
+    scope: &Scope,
+    kind: &str,
+    period: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TermRequestRow>, StoreError> {
+    let mut sql = Sql::new(TERM_REQUEST);
+    sql.push(" AND t.kind = ").bind(kind);
+    if let Some(p) = period {
+        sql.push(" AND t.period = ").bind(p);
+    }
+    sql.scope(scope, "d.node_path", "d.owner_id");
+    sql.push(" ORDER BY t.id DESC LIMIT ").bind(limit);
+    let rows = sql.fetch_all(conn).await?;
+    Ok(rows.iter().map(term_request_of).collect::<Result<_, _>>()?)
+}
+
+/// Net order amounts per month (`YYYY-MM`) of a dealer's confirmed orders dated in
+/// `[from, to)` (`YYYY-MM-DD`).
+pub async fn monthly_confirmed_orders(
+    conn: &mut Conn,
+    dealer_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT SUBSTR(order_date, 1, 7) AS month, CAST(SUM(total_fen) AS BIGINT) AS amount FROM orders WHERE status = 'confirmed' AND dealer_id = ",
+    );
+    sql.bind(dealer_id)
+        .push(" AND order_date >= ")
+        .bind(from)
+        .push(" AND order_date < ")
+        .bind(to)
+        .push(" GROUP BY SUBSTR(order_date, 1, 7) ORDER BY month");
+    let rows = sql.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("month")?, r.try_get("amount")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// A dealer's invoices (date, due date, day fully paid), for payment behaviour.
+pub async fn invoice_dates(
+    conn: &mut Conn,
+    dealer_id: i64,
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT invoice_date, due_date, paid_on FROM invoices WHERE status <> 'cancelled' AND dealer_id = ",
+    );
+    sql.bind(dealer_id).push(" ORDER BY id");
+    let rows = sql.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("invoice_date")?,
+                r.try_get("due_date")?,
+                r.try_get("paid_on")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Active dealers' ids, for system jobs.
+pub async fn active_dealer_ids_unscoped(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
+    let rows = Sql::new("SELECT id FROM dealers WHERE status = 'active' ORDER BY id")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::from)
+}
+
+/// Opens a savepoint inside the current transaction (both backends speak the same SQL; a
+/// prepared statement, since `raw_sql` futures are not `Send`).
+pub async fn savepoint(conn: &mut Conn, name: &str) -> Result<(), StoreError> {
+    Sql::new(&format!("SAVEPOINT {name}")).execute(conn).await?;
+    Ok(())
+}
+
+/// Undoes everything since the savepoint and forgets it.
+pub async fn rollback_to_savepoint(conn: &mut Conn, name: &str) -> Result<(), StoreError> {
+    Sql::new(&format!("ROLLBACK TO SAVEPOINT {name}"))
+        .execute(conn)
+        .await?;
+    Sql::new(&format!("RELEASE SAVEPOINT {name}"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
