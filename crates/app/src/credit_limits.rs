@@ -124,6 +124,9 @@ pub struct RunSummary {
     pub dealers: usize,
     pub proposals: usize,
     pub unchanged: usize,
+    /// Dealers with no sales in the history window: the formula has nothing to judge, so no
+    /// proposal (it would only cut them to the minimum).
+    pub without_history: usize,
     /// Dealers skipped because something failed (logged), e.g. nobody to approve.
     pub skipped: usize,
 }
@@ -132,8 +135,8 @@ impl std::fmt::Display for RunSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "period {}: {} active dealers, {} proposals, {} unchanged, {} skipped",
-            self.period, self.dealers, self.proposals, self.unchanged, self.skipped
+            "period {}: {} active dealers, {} proposals, {} unchanged, {} without sales history, {} skipped",
+            self.period, self.dealers, self.proposals, self.unchanged, self.without_history, self.skipped
         )
     }
 }
@@ -154,8 +157,9 @@ pub async fn propose_all(app: &App, actor: &Actor, period: &str) -> Result<RunSu
     };
     for id in ids {
         match propose_one(app, actor, id, period, start, &params).await {
-            Ok(true) => summary.proposals += 1,
-            Ok(false) => summary.unchanged += 1,
+            Ok(Proposed::Yes) => summary.proposals += 1,
+            Ok(Proposed::Unchanged) => summary.unchanged += 1,
+            Ok(Proposed::NoHistory) => summary.without_history += 1,
             Err(e) => {
                 tracing::warn!(dealer = id, error = %e, "no credit-limit proposal");
                 summary.skipped += 1;
@@ -165,6 +169,12 @@ pub async fn propose_all(app: &App, actor: &Actor, period: &str) -> Result<RunSu
     Ok(summary)
 }
 
+enum Proposed {
+    Yes,
+    Unchanged,
+    NoHistory,
+}
+
 async fn propose_one(
     app: &App,
     actor: &Actor,
@@ -172,16 +182,19 @@ async fn propose_one(
     period: &str,
     start: NaiveDate,
     params: &CreditLimitParams,
-) -> Result<bool, AppError> {
+) -> Result<Proposed, AppError> {
     let mut tx = app.store.begin().await?;
     let conn = tx.conn();
     let dealer = dealers::get_unscoped(conn, id)
         .await?
         .ok_or(AppError::NotFound { entity: "dealer" })?;
     let history = history(conn, id, dealer.payment_term_days, start).await?;
+    if history.monthly_sales.iter().all(|m| m.0 == 0) {
+        return Ok(Proposed::NoHistory);
+    }
     let proposal = suggest_credit_limit(&history, params)?;
     if proposal.proposed.0 == dealer.credit_limit_fen {
-        return Ok(false);
+        return Ok(Proposed::Unchanged);
     }
     // a fresher proposal replaces a pending older one
     for old in store::term_requests_for_dealer(conn, id).await? {
@@ -230,7 +243,7 @@ async fn propose_one(
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Proposed::Yes)
 }
 
 /// Everything behind a proposal, stored with it for the approver.

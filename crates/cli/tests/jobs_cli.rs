@@ -33,6 +33,9 @@ async fn credit_limit_job_runs_once_per_period() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let judged =
+        salesos_test_support::order_fixtures::dealers_with_sales_history(&db.store, 1).await;
+    assert_eq!(judged.len(), 1);
     let args = ["jobs", "run", "credit-limits", "--period", "2026-11"];
     let out = salesos(&db.url, &dir, &args);
     assert!(
@@ -78,6 +81,10 @@ async fn credit_limit_job_runs_once_per_period() {
     .await
     .expect("count");
     assert_eq!(n, docs);
+    assert_eq!(
+        n, 1,
+        "one proposal: for the one dealer with a sales history"
+    );
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -38,3 +38,66 @@ pub async fn dealer(t: &TestApp, node_code: &str, owner_login: &str, limit_fen: 
     tx.commit().await.unwrap();
     id
 }
+
+/// A past order of `total` fen on `date` in `status`, written straight into the table: sales
+/// history for the credit-limit formula, without going through today's credit checks.
+pub async fn history_order(
+    store: &salesos_store::Store,
+    dealer: i64,
+    date: &str,
+    total: i64,
+    status: &str,
+) {
+    use salesos_store::now_micros;
+    use salesos_store::sql::Sql;
+    let mut tx = store.begin().await.unwrap();
+    let mut sql = Sql::new(
+        "INSERT INTO orders (dealer_id, order_date, status, source, node_id, node_path, owner_id, total_fen, created_at, updated_at) SELECT id, ",
+    );
+    sql.bind(date)
+        .push(", ")
+        .bind(status)
+        .push(", 'desk', node_id, node_path, owner_id, ")
+        .bind(total)
+        .push(", ")
+        .bind(now_micros())
+        .push(", ")
+        .bind(now_micros())
+        .push(" FROM dealers WHERE id = ")
+        .bind(dealer);
+    sql.execute(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// One confirmed order on the 15th of each `(YYYY-MM, total)`.
+pub async fn monthly_orders(store: &salesos_store::Store, dealer: i64, amounts: &[(String, i64)]) {
+    for (month, total) in amounts {
+        history_order(store, dealer, &format!("{month}-15"), *total, "confirmed").await;
+    }
+}
+
+/// The first `n` active demo dealers, given a year of monthly sales (2025) so the credit-limit
+/// formula has something to judge.
+pub async fn dealers_with_sales_history(store: &salesos_store::Store, n: i64) -> Vec<i64> {
+    use sqlx::Row;
+    let mut sql = salesos_store::sql::Sql::new(
+        "SELECT id FROM dealers WHERE status = 'active' ORDER BY id LIMIT ",
+    );
+    sql.bind(n);
+    let ids: Vec<i64> = {
+        let mut conn = store.read().await.unwrap();
+        sql.fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("id").unwrap())
+            .collect()
+    };
+    let year: Vec<(String, i64)> = (1..=12)
+        .map(|m| (format!("2025-{m:02}"), 50_000_000))
+        .collect();
+    for id in &ids {
+        monthly_orders(store, *id, &year).await;
+    }
+    ids
+}

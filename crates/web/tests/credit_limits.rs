@@ -33,32 +33,12 @@ async fn call(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-/// A confirmed (or other status) order of `total` fen on `date`, straight into the table.
 async fn order(t: &TestApp, dealer: i64, date: &str, total: i64, status: &str) {
-    let mut tx = t.app.store.begin().await.unwrap();
-    let mut sql = Sql::new(
-        "INSERT INTO orders (dealer_id, order_date, status, source, node_id, node_path, owner_id, total_fen, created_at, updated_at) SELECT id, ",
-    );
-    sql.bind(date)
-        .push(", ")
-        .bind(status)
-        .push(", 'desk', node_id, node_path, owner_id, ")
-        .bind(total)
-        .push(", ")
-        .bind(now_micros())
-        .push(", ")
-        .bind(now_micros())
-        .push(" FROM dealers WHERE id = ")
-        .bind(dealer);
-    sql.execute(tx.conn()).await.unwrap();
-    tx.commit().await.unwrap();
+    order_fixtures::history_order(&t.app.store, dealer, date, total, status).await;
 }
 
-/// One order a month for each `(YYYY-MM, total)`.
 async fn months(t: &TestApp, dealer: i64, amounts: &[(String, i64)]) {
-    for (month, total) in amounts {
-        order(t, dealer, &format!("{month}-15"), *total, "confirmed").await;
-    }
+    order_fixtures::monthly_orders(&t.app.store, dealer, amounts).await;
 }
 
 fn month_list(first: (i32, u32), count: u32) -> Vec<String> {
@@ -176,8 +156,20 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
             .collect::<Vec<_>>(),
     )
     .await;
-    // F: no sales at all → the minimum for an active dealer, 1,000,000 (limit 5,000,000)
+    // F: no sales at all in the window → nothing to base a proposal on: none is made
     let f = order_fixtures::dealer(&t, "C-SH1", "rep.sh1.1", 5_000_000).await;
+    // G: ¥100 a month → 150 yuan of cover, lifted to the minimum for an active dealer,
+    // 1,000,000 (limit 5,000,000)
+    let g = order_fixtures::dealer(&t, "C-SH1", "rep.sh1.1", 5_000_000).await;
+    months(
+        &t,
+        g,
+        &last12
+            .iter()
+            .map(|m| (m.clone(), 10_000))
+            .collect::<Vec<_>>(),
+    )
+    .await;
 
     let root = t.node("HQ").await;
     let system = Actor::system(Some(&root), "test");
@@ -211,7 +203,7 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
         (b, 1_000_000, 2_400_000),
         (d, 10_000_000, 1_200_000),
         (e, 1_000_000, 150_000_000),
-        (f, 5_000_000, 1_000_000),
+        (g, 5_000_000, 1_000_000),
     ];
     for (dealer, current, proposed) in expected {
         let p = proposal_for(&list, dealer).unwrap_or_else(|| panic!("no proposal for {dealer}"));
@@ -227,6 +219,10 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
         assert_eq!(p["period"], PERIOD);
     }
     assert!(proposal_for(&list, c).is_none(), "C's limit already fits");
+    assert!(
+        proposal_for(&list, f).is_none(),
+        "F has no sales history to judge"
+    );
     // the factors the approver sees
     let pd = proposal_for(&list, d).unwrap();
     let fd = &pd["factors"];
@@ -240,8 +236,8 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
     assert_eq!(fb["sales_12_months"], 15_000_000);
     assert_eq!(fb["growth_factor_bp"], 13_000);
     assert_eq!(fb["unrounded"], 2_437_500);
-    let ff = &proposal_for(&list, f).unwrap()["factors"]["proposal"];
-    assert_eq!(ff["bound"], "minimum");
+    let fg = &proposal_for(&list, g).unwrap()["factors"]["proposal"];
+    assert_eq!(fg["bound"], "minimum");
 
     // routing: E's increase goes to the director, A's decrease to the market manager
     let director = t.token_for("director").await;

@@ -136,6 +136,9 @@ async fn unknown_jobs_and_bad_periods_are_refused() {
 async fn the_credit_limit_job_proposes_once_however_many_servers_race() {
     let t = salesos_test_support::TestApp::spawn().await;
     let root = t.node("HQ").await;
+    // two dealers have a sales history; the others have none, and get no proposal
+    let judged =
+        salesos_test_support::order_fixtures::dealers_with_sales_history(&t.app.store, 2).await;
     let mut tasks = Vec::new();
     for s in 0..4 {
         let store = Store::connect(&t.db().url).await.unwrap();
@@ -171,7 +174,10 @@ async fn the_credit_limit_job_proposes_once_however_many_servers_race() {
     let proposals = t
         .count("SELECT COUNT(*) AS n FROM dealer_term_requests WHERE kind = 'credit_limit_proposal' AND period = '2026-11'")
         .await;
-    assert!(proposals > 0, "the demo dealers get proposals");
+    assert!(
+        proposals > 0 && proposals <= judged.len() as i64,
+        "only dealers with a sales history get proposals: {proposals}"
+    );
     assert!(
         ran[0].contains(&format!(", {proposals} proposals,")),
         "{} vs {proposals}",
