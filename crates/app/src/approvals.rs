@@ -329,8 +329,8 @@ pub async fn delegate(
     let me = actor.person_id().ok_or(AppError::Forbidden {
         capability: "approve",
     })?;
-    let from = crate::orders::parse_day(from.as_deref(), &app.today(), "valid_from")?;
-    let to = crate::orders::parse_day(Some(&to), &app.today(), "valid_to")?;
+    let from = crate::dates::parse_day(from.as_deref(), &app.today(), "valid_from")?;
+    let to = crate::dates::parse_day(Some(&to), &app.today(), "valid_to")?;
     if to <= from {
         return Err(AppError::invalid(
             "delegation.period_invalid",

@@ -9,7 +9,7 @@
 //! line at the product's tax rate.
 
 use crate::audit::{record, snapshot};
-use crate::orders::parse_day;
+use crate::dates::parse_day;
 use crate::{shipments, Actor, App, AppError};
 use chrono::NaiveDate;
 use salesos_domain::credit::EntryKind;

@@ -102,8 +102,8 @@ pub async fn request_temp_credit(
         ));
     }
     let today = app.today();
-    let from = crate::orders::parse_day(input.valid_from.as_deref(), &today, "valid_from")?;
-    let to = crate::orders::parse_day(Some(&input.valid_to), &today, "valid_to")?;
+    let from = crate::dates::parse_day(input.valid_from.as_deref(), &today, "valid_from")?;
+    let to = crate::dates::parse_day(Some(&input.valid_to), &today, "valid_to")?;
     if to <= from {
         return Err(AppError::invalid(
             "credit.period_invalid",

@@ -3,6 +3,7 @@
 //! request; only the approvals engine releases it ([`hold_decided`]).
 
 use crate::audit::{record, snapshot};
+use crate::dates::parse_day;
 use crate::{approvals, credit, Actor, App, AppError};
 use salesos_domain::credit::{decide, Decision, EntryKind};
 use salesos_domain::orders::{self as rules, Source, Status};
@@ -17,17 +18,6 @@ use salesos_store::orders::{
 use salesos_store::{Conn, WriteTx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-/// A `YYYY-MM-DD` date, `today` when absent.
-pub fn parse_day(raw: Option<&str>, today: &str, field: &'static str) -> Result<String, AppError> {
-    let text = raw
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(today);
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|d| d.to_string())
-        .map_err(|_| AppError::invalid("date.invalid", field, "a date looks like 2025-03-31"))
-}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct LineInput {

@@ -1,7 +1,7 @@
 //! The organisation tree: view, add units, rename, move with history.
 
 use crate::audit::{record, snapshot};
-use crate::dates::effective_date;
+use crate::dates::parse_day;
 use crate::{Actor, App, AppError};
 use salesos_domain::dating::{check_change_date, Period};
 use salesos_domain::org::{check_move, check_parent, NodeKind};
@@ -83,7 +83,11 @@ pub async fn create(app: &App, actor: &Actor, input: NewNodeInput) -> Result<Nod
     let code = check_code(&input.code)?;
     let name_zh = check_name(&input.name_zh, "name_zh")?;
     let name_en = check_name(&input.name_en, "name_en")?;
-    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
+    let from = parse_day(
+        input.effective_from.as_deref(),
+        &app.today(),
+        "effective_from",
+    )?;
     let mut tx = app.store.begin().await?;
     let parent = org::get(tx.conn(), &actor.scope, input.parent_id)
         .await?
@@ -186,7 +190,11 @@ pub async fn move_node(
     input: MoveNodeInput,
 ) -> Result<NodeRow, AppError> {
     actor.require(Capability::ManageOrg)?;
-    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
+    let from = parse_day(
+        input.effective_from.as_deref(),
+        &app.today(),
+        "effective_from",
+    )?;
     let mut tx = app.store.begin().await?;
     let node = org::get(tx.conn(), &actor.scope, id)
         .await?

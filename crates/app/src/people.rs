@@ -1,7 +1,7 @@
 //! People: add, edit, place in the organisation, move, deactivate, reset and change passwords.
 
 use crate::audit::{record, snapshot};
-use crate::dates::effective_date;
+use crate::dates::parse_day;
 use crate::{password, Actor, App, AppError, Via};
 use salesos_domain::dating::{check_change_date, Period};
 use salesos_domain::org::NodeKind;
@@ -123,7 +123,11 @@ pub async fn create(
     let phone = check_contact(input.phone.as_deref(), "phone")?;
     check_password(&input.password, login.as_str(), "password")?;
     let locale = parse_locale(input.locale.as_deref())?;
-    let from = effective_date(input.position.effective_from.as_deref(), &app.today())?;
+    let from = parse_day(
+        input.position.effective_from.as_deref(),
+        &app.today(),
+        "effective_from",
+    )?;
     let hash = password::hash(input.password.clone()).await?;
 
     let mut tx = app.store.begin().await?;
@@ -212,7 +216,11 @@ pub async fn move_to(
     input: PositionInput,
 ) -> Result<PersonRow, AppError> {
     actor.require(Capability::ManagePeople)?;
-    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
+    let from = parse_day(
+        input.effective_from.as_deref(),
+        &app.today(),
+        "effective_from",
+    )?;
     let mut tx = app.store.begin().await?;
     let before = load_for_change(tx.conn(), actor, id).await?;
     if !before.active {
@@ -303,7 +311,11 @@ pub async fn reactivate(
     input: PositionInput,
 ) -> Result<PersonRow, AppError> {
     actor.require(Capability::ManagePeople)?;
-    let from = effective_date(input.effective_from.as_deref(), &app.today())?;
+    let from = parse_day(
+        input.effective_from.as_deref(),
+        &app.today(),
+        "effective_from",
+    )?;
     let mut tx = app.store.begin().await?;
     let before = load_for_change(tx.conn(), actor, id).await?;
     if before.active {

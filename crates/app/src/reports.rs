@@ -5,7 +5,7 @@
 //! All read-only: one read connection, every query scoped in the store, the arithmetic done by
 //! the pure rules in `salesos_domain::receivables`. Dates are company-calendar days.
 
-use crate::orders::parse_day;
+use crate::dates::parse_day;
 use crate::{Actor, App, AppError};
 use chrono::{Datelike, NaiveDate, TimeZone};
 use salesos_domain::org::OrgPath;

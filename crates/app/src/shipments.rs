@@ -4,7 +4,7 @@
 //! units go back to be shipped again on the order line).
 
 use crate::audit::{record, snapshot};
-use crate::orders::parse_day;
+use crate::dates::parse_day;
 use crate::{Actor, App, AppError};
 use salesos_domain::credit::EntryKind;
 use salesos_domain::fulfilment::{self as rules, DeliveryClaim};
