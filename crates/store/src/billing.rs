@@ -261,10 +261,7 @@ pub async fn list_invoices(
     if let Some(s) = f.shipment_id {
         sql.push(" AND i.shipment_id = ").bind(s);
     }
-    sql.push(" ORDER BY i.id DESC LIMIT ")
-        .bind(f.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(f.offset.max(0));
+    sql.push(" ORDER BY i.id DESC").page(f.limit, f.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows.iter().map(invoice_of).collect::<Result<_, _>>()?)
 }
@@ -494,10 +491,7 @@ pub async fn list_payments(
     if let Some(d) = f.dealer_id {
         sql.push(" AND p.dealer_id = ").bind(d);
     }
-    sql.push(" ORDER BY p.id DESC LIMIT ")
-        .bind(f.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(f.offset.max(0));
+    sql.push(" ORDER BY p.id DESC").page(f.limit, f.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows.iter().map(payment_of).collect::<Result<_, _>>()?)
 }

@@ -140,10 +140,8 @@ pub async fn list(
 ) -> Result<Vec<DealerRow>, StoreError> {
     let mut sql = Sql::new(SELECT);
     apply_filter(&mut sql, scope, filter);
-    sql.push(" ORDER BY d.code LIMIT ")
-        .bind(filter.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(filter.offset.max(0));
+    sql.push(" ORDER BY d.code")
+        .page(filter.limit, filter.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows
         .iter()

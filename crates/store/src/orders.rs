@@ -437,10 +437,7 @@ pub async fn list(
             .bind(pattern)
             .push(" ESCAPE '\\')");
     }
-    sql.push(" ORDER BY o.id DESC LIMIT ")
-        .bind(f.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(f.offset.max(0));
+    sql.push(" ORDER BY o.id DESC").page(f.limit, f.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows.iter().map(order_of).collect::<Result<_, _>>()?)
 }

@@ -94,10 +94,8 @@ pub async fn list(
     if let Some(role) = &filter.role {
         sql.push(" AND p.role = ").bind(role.as_str());
     }
-    sql.push(" ORDER BY p.node_path, p.login LIMIT ")
-        .bind(filter.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(filter.offset.max(0));
+    sql.push(" ORDER BY p.node_path, p.login")
+        .page(filter.limit, filter.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows
         .iter()

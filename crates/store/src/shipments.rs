@@ -414,10 +414,7 @@ pub async fn list(
     if let Some(s) = &f.status {
         sql.push(" AND s.status = ").bind(s.as_str());
     }
-    sql.push(" ORDER BY s.id DESC LIMIT ")
-        .bind(f.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(f.offset.max(0));
+    sql.push(" ORDER BY s.id DESC").page(f.limit, f.offset);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows.iter().map(shipment_of).collect::<Result<_, _>>()?)
 }

@@ -102,6 +102,14 @@ impl Sql {
         }
     }
 
+    /// Appends ` LIMIT … OFFSET …` for one page of a list: 1 to 1000 rows, offset never negative.
+    pub fn page(&mut self, limit: i64, offset: i64) -> &mut Self {
+        self.push(" LIMIT ")
+            .bind(limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .bind(offset.max(0))
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
