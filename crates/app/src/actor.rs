@@ -154,5 +154,8 @@ pub fn capability_code(capability: Capability) -> &'static str {
         Capability::ViewReports => "view_reports",
         Capability::Ship => "ship",
         Capability::Bill => "bill",
+        Capability::ViewTargets => "view_targets",
+        Capability::SetTargets => "set_targets",
+        Capability::PublishFocus => "publish_focus",
     }
 }

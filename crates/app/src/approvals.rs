@@ -308,9 +308,14 @@ async fn dispatch(
             orders::hold_decided(tx, app, actor, req.doc_id, outcome).await
         }
         "temp_credit" => credit::temp_credit_decided(tx.conn(), actor, req.doc_id, outcome).await,
+        "return" => crate::returns::decided(tx.conn(), actor, req, outcome).await,
+        "transfer" | "transfer_over_limit" => {
+            crate::transfers::decided(tx, app, actor, req, outcome).await
+        }
         "dealer_terms" | "credit_limit_proposal" => {
             crate::dealers::term_request_decided(tx.conn(), app, actor, req, outcome).await
         }
+        "target_plan" => crate::targets::plan_decided(tx.conn(), actor, req.doc_id, outcome).await,
         other => Err(AppError::Internal(format!(
             "no handler for approvals of {other}"
         ))),
@@ -390,4 +395,58 @@ pub async fn my_delegations(app: &App, actor: &Actor) -> Result<Vec<DelegationRo
     };
     let mut conn = app.store.read().await?;
     Ok(store::delegations_from(&mut conn, me).await?)
+}
+
+/// Ends one of the signed-in person's delegations (back from leave early, or a mistake).
+/// Someone else's delegation is "not found".
+pub async fn revoke_delegation(app: &App, actor: &Actor, id: i64) -> Result<(), AppError> {
+    actor.require(Capability::Approve)?;
+    let me = actor.person_id().ok_or(AppError::NotFound {
+        entity: "delegation",
+    })?;
+    let mut tx = app.store.begin().await?;
+    let before = store::delegations_from(tx.conn(), me)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound {
+            entity: "delegation",
+        })?;
+    if !store::revoke_delegation(tx.conn(), me, id).await? {
+        return Err(AppError::NotFound {
+            entity: "delegation",
+        });
+    }
+    record(
+        tx.conn(),
+        actor,
+        "delegation.revoke",
+        "person",
+        me,
+        actor.person.as_ref().and_then(|p| p.node_path.as_deref()),
+        snapshot(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who may stand in for the signed-in person: active people, other than them, whose role can
+/// approve (what `delegate` accepts).
+pub async fn stand_ins(app: &App, actor: &Actor) -> Result<Vec<people::PersonRow>, AppError> {
+    actor.require(Capability::Approve)?;
+    let me = actor.person_id();
+    let mut conn = app.store.read().await?;
+    Ok(people::list_all_unscoped(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|p| p.active && Some(p.id) != me)
+        .filter(|p| {
+            p.role
+                .as_deref()
+                .and_then(Role::parse)
+                .is_some_and(|r| r.can(Capability::Approve))
+        })
+        .collect())
 }

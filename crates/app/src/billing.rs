@@ -76,7 +76,7 @@ fn day_of(text: &str) -> Result<NaiveDate, AppError> {
 }
 
 /// The net part of a tax-inclusive amount, rounded half up to the fen.
-fn net_of(gross: i64, tax_rate_bp: i64) -> i64 {
+pub(crate) fn net_of(gross: i64, tax_rate_bp: i64) -> i64 {
     let num = i128::from(gross) * 10_000;
     let den = i128::from(10_000 + tax_rate_bp.clamp(0, 10_000));
     let net = (2 * num + den) / (2 * den);
@@ -335,6 +335,14 @@ pub async fn cancel_invoice(
         return Err(AppError::Conflict(FieldError::general(
             "invoice.has_credit_notes",
             "an invoice with credit notes cannot be cancelled",
+        )));
+    }
+    // units held by a return or transfer in progress would lose the invoice they are credited on
+    let held = salesos_store::returns::returnable_lines(tx.conn(), id).await?;
+    if held.iter().any(|l| l.held_qty > 0) {
+        return Err(AppError::Conflict(FieldError::general(
+            "invoice.has_returns",
+            "an invoice with a return or transfer in progress cannot be cancelled",
         )));
     }
     // money allocated to it goes back to its payments as credit (a reversing allocation: the
@@ -718,4 +726,28 @@ pub async fn credit_note(
         snapshot(&before),
     )
     .await
+}
+
+pub async fn list_credit_notes(
+    app: &App,
+    actor: &Actor,
+    filter: &store::CreditNoteFilter,
+) -> Result<Vec<store::CreditNoteListRow>, AppError> {
+    actor.require(Capability::ViewCredit)?;
+    let mut conn = app.store.read().await?;
+    Ok(store::list_credit_notes(&mut conn, &actor.scope, filter).await?)
+}
+
+pub async fn get_credit_note(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<store::CreditNoteListRow, AppError> {
+    actor.require(Capability::ViewCredit)?;
+    let mut conn = app.store.read().await?;
+    store::get_credit_note(&mut conn, &actor.scope, id)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "credit_note",
+        })
 }

@@ -16,7 +16,7 @@ fn bad(code: &'static str, field: &'static str, message: &str) -> AppError {
     AppError::Invalid(FieldError::new(code, field, message))
 }
 
-fn check_code(code: &str) -> Result<String, AppError> {
+pub(crate) fn check_code(code: &str) -> Result<String, AppError> {
     let c = code.trim();
     if c.is_empty()
         || c.len() > 32
@@ -33,7 +33,7 @@ fn check_code(code: &str) -> Result<String, AppError> {
     Ok(c.to_string())
 }
 
-fn check_label(text: &str, field: &'static str) -> Result<String, AppError> {
+pub(crate) fn check_label(text: &str, field: &'static str) -> Result<String, AppError> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
         return Err(bad(
@@ -143,7 +143,10 @@ pub struct ProductInput {
     pub status: Option<String>,
 }
 
-async fn check_product(conn: &mut Conn, input: &ProductInput) -> Result<ProductFields, AppError> {
+pub(crate) async fn check_product(
+    conn: &mut Conn,
+    input: &ProductInput,
+) -> Result<ProductFields, AppError> {
     let name_zh = check_label(&input.name_zh, "name_zh")?;
     let name_en = check_label(&input.name_en, "name_en")?;
     let unit = input.unit.trim();

@@ -109,7 +109,7 @@ pub struct DetailsInput {
     pub phone: Option<String>,
 }
 
-fn check_details(input: &DetailsInput) -> Result<DealerDetails, AppError> {
+pub(crate) fn check_details(input: &DetailsInput) -> Result<DealerDetails, AppError> {
     Ok(DealerDetails {
         name: check_name(&input.name)?,
         tier: check_tier(input.tier.as_deref().unwrap_or("C"))?,
@@ -195,7 +195,7 @@ fn bad(code: &'static str, field: &'static str, message: &str) -> AppError {
 }
 
 /// The node a dealer may be placed at: an area or city in the actor's scope.
-async fn resolve_node(
+pub(crate) async fn resolve_node(
     conn: &mut Conn,
     actor: &Actor,
     node_id: i64,
@@ -224,7 +224,7 @@ async fn resolve_node(
 
 /// An owner is an active KAM or rep (or area manager) whose unit contains the dealer's unit
 /// or lies inside it.
-async fn resolve_owner(
+pub(crate) async fn resolve_owner(
     conn: &mut Conn,
     owner_id: i64,
     node: &org::NodeRow,

@@ -1,6 +1,7 @@
 //! The demo company: deterministic, so every install and every test sees the same data.
 
 use crate::audit::{record, snapshot};
+use crate::demo_history::{self, HistoryOptions, HistorySummary};
 use crate::{password, Actor, App, AppError};
 use salesos_domain::org::NodeKind;
 use salesos_domain::roles::Role;
@@ -18,14 +19,32 @@ pub enum DemoSize {
     Tiny,
     /// The eight markets, 30 areas, ~150 field staff.
     Standard,
+    /// The standard company with ten million order lines of history (for benchmarks).
+    Large,
 }
+
+/// Order lines of history the standard demo makes (two years, ~2,000 dealers).
+pub const STANDARD_HISTORY_LINES: u64 = 150_000;
+/// Order lines of history of the large demo.
+pub const LARGE_HISTORY_LINES: u64 = 10_000_000;
 
 impl DemoSize {
     pub fn parse(text: &str) -> Option<DemoSize> {
         match text {
             "tiny" => Some(DemoSize::Tiny),
             "standard" | "default" => Some(DemoSize::Standard),
+            "large" => Some(DemoSize::Large),
             _ => None,
+        }
+    }
+
+    /// Order lines of history this size makes by default: none for the tiny company (hundreds
+    /// of tests build it and want it small; they ask for history explicitly).
+    pub fn history_lines(self) -> u64 {
+        match self {
+            DemoSize::Tiny => 0,
+            DemoSize::Standard => STANDARD_HISTORY_LINES,
+            DemoSize::Large => LARGE_HISTORY_LINES,
         }
     }
 }
@@ -44,6 +63,8 @@ pub struct DemoSummary {
     pub nodes: i64,
     pub people: i64,
     pub logins: Vec<DemoLogin>,
+    /// What the order-to-cash history holds, when it was made now.
+    pub history: Option<HistorySummary>,
 }
 
 type City = (&'static str, &'static str);
@@ -305,8 +326,19 @@ impl Builder<'_> {
     }
 }
 
-/// Creates the demo company if the database has no organisation yet.
+/// Creates the demo company if the database has no organisation yet, with the size's default
+/// history.
 pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> {
+    ensure_with(app, size, size.history_lines()).await
+}
+
+/// Creates the demo company if the database has no organisation yet, with about
+/// `history_lines` order lines of two years' order-to-cash history (none when 0).
+pub async fn ensure_with(
+    app: &App,
+    size: DemoSize,
+    history_lines: u64,
+) -> Result<DemoSummary, AppError> {
     {
         let mut conn = app.store.read().await?;
         if org::count(&mut conn).await? > 0 {
@@ -317,6 +349,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
                 nodes,
                 people,
                 logins: printed_logins(&mut conn).await?,
+                history: None,
             });
         }
     }
@@ -344,7 +377,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
     b.person(conn, "admin", Role::Admin, &company, true).await?;
     b.person(conn, "director", Role::Director, &company, true)
         .await?;
-    if size == DemoSize::Standard {
+    if size != DemoSize::Tiny {
         b.person(conn, "gm", Role::Director, &company, false)
             .await?;
         b.person(conn, "deputy", Role::Director, &company, false)
@@ -357,7 +390,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
         (Role::Warehouse, "warehouse"),
     ] {
         b.person(conn, login, role, &company, true).await?;
-        if size == DemoSize::Standard {
+        if size != DemoSize::Tiny {
             b.person(conn, &format!("{login}2"), role, &company, false)
                 .await?;
         }
@@ -367,7 +400,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
             .iter()
             .filter(|m| m.code == "E" || m.code == "N")
             .collect(),
-        DemoSize::Standard => MARKETS.iter().collect(),
+        DemoSize::Standard | DemoSize::Large => MARKETS.iter().collect(),
     };
     for market in markets {
         let m = b
@@ -384,7 +417,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
         let show = market.code == "E";
         b.person(conn, &format!("mm.{mcode}"), Role::MarketManager, &m, show)
             .await?;
-        if size == DemoSize::Standard {
+        if size != DemoSize::Tiny {
             b.person(conn, &format!("desk.{mcode}"), Role::OrderDesk, &m, false)
                 .await?;
             b.person(conn, &format!("billing.{mcode}"), Role::Billing, &m, false)
@@ -392,7 +425,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
         }
         let areas = match size {
             DemoSize::Tiny => &market.areas[..2],
-            DemoSize::Standard => market.areas,
+            DemoSize::Standard | DemoSize::Large => market.areas,
         };
         for (ai, area) in areas.iter().enumerate() {
             let a = b
@@ -419,7 +452,7 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
                 .await?;
             let cities = match size {
                 DemoSize::Tiny => &area.cities[..1],
-                DemoSize::Standard => area.cities,
+                DemoSize::Standard | DemoSize::Large => area.cities,
             };
             for (ci, (czh, cen)) in cities.iter().enumerate() {
                 let c = b
@@ -461,12 +494,26 @@ pub async fn ensure(app: &App, size: DemoSize) -> Result<DemoSummary, AppError> 
         "demo dealers and catalogue created"
     );
     tx.commit().await?;
+    let history = if history_lines > 0 {
+        let summary = demo_history::generate(app, HistoryOptions::lines(history_lines)).await?;
+        tracing::info!(
+            orders = summary.orders,
+            order_lines = summary.order_lines,
+            rows = summary.rows,
+            ms = summary.ms,
+            "demo order-to-cash history created"
+        );
+        Some(summary)
+    } else {
+        None
+    };
     crate::orders::seed_demo(app).await?;
     Ok(DemoSummary {
         created: true,
         nodes: b.nodes,
         people: b.people,
         logins: b.logins,
+        history,
     })
 }
 

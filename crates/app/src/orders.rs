@@ -713,6 +713,13 @@ pub async fn update_lines(
         return Err(wrong_state("edited", &order.status));
     }
     refuse_if_shipping(tx.conn(), id).await?;
+    if salesos_store::shipments::lines_picked(tx.conn(), id).await? {
+        // a cancelled shipment still records which lines it picked
+        return Err(AppError::Conflict(FieldError::general(
+            "order.lines_picked",
+            "a shipment was made from these lines; cancel the order and take a new one",
+        )));
+    }
     let dealer = store::dealer_unscoped(tx.conn(), order.dealer_id)
         .await?
         .ok_or(AppError::Internal("dealer vanished".into()))?;
@@ -921,12 +928,7 @@ pub async fn set_owners(
         let Some(person) = person else { continue };
         let ok = salesos_store::people::get_unscoped(tx.conn(), person)
             .await?
-            .filter(|p| p.active && p.role.as_deref() == Some(role.code()))
-            .is_some_and(|p| {
-                p.node_path
-                    .as_deref()
-                    .is_some_and(|path| order.node_path.starts_with(path))
-            });
+            .is_some_and(|p| may_look_after(&p, role, &order.node_path));
         if !ok {
             return Err(AppError::invalid(
                 "order.owner_invalid",
@@ -952,6 +954,49 @@ pub async fn set_owners(
     )
     .await?;
     finish(tx, actor, "order.owners", &before).await
+}
+
+/// Whether a person may be an order's desk rep, shipping coordinator or billing rep (`role`):
+/// an active holder of that role in the order's market or at the company.
+fn may_look_after(p: &salesos_store::people::PersonRow, role: Role, order_path: &str) -> bool {
+    p.active
+        && p.role.as_deref() == Some(role.code())
+        && p.node_path
+            .as_deref()
+            .is_some_and(|path| order_path.starts_with(path))
+}
+
+/// Who could look after an order, per owner role, for the form that changes them.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerCandidates {
+    pub desk_reps: Vec<salesos_store::people::PersonRow>,
+    pub shipping_coordinators: Vec<salesos_store::people::PersonRow>,
+    pub billing_reps: Vec<salesos_store::people::PersonRow>,
+}
+
+pub async fn owner_candidates(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<OwnerCandidates, AppError> {
+    actor.require(Capability::EnterOrders)?;
+    let mut conn = app.store.read().await?;
+    let order = store::get(&mut conn, &actor.scope, id)
+        .await?
+        .ok_or(AppError::NotFound { entity: "order" })?;
+    let people = salesos_store::people::list_all_unscoped(&mut conn).await?;
+    let holders = |role: Role| {
+        people
+            .iter()
+            .filter(|p| may_look_after(p, role, &order.node_path))
+            .cloned()
+            .collect()
+    };
+    Ok(OwnerCandidates {
+        desk_reps: holders(Role::OrderDesk),
+        shipping_coordinators: holders(Role::Warehouse),
+        billing_reps: holders(Role::Billing),
+    })
 }
 
 /// A few orders for the demo company (after its people, dealers and catalogue exist): for the

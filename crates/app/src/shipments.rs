@@ -379,6 +379,44 @@ pub(crate) async fn maybe_close_order(
     Ok(())
 }
 
+/// Picked goods are packed and wait for the carrier (picking → packed).
+pub async fn pack(app: &App, actor: &Actor, id: i64) -> Result<ShipmentDetail, AppError> {
+    let mut tx = app.store.begin().await?;
+    let s = load_for_change(&mut tx, actor, id).await?;
+    if s.status != "picking" {
+        return Err(wrong_state("packed", &s.status));
+    }
+    let before = detail(tx.conn(), s).await?;
+    store::set_status(tx.conn(), id, "packed", None, None, None).await?;
+    finish(tx, actor, "shipment.pack", id, snapshot(&before)).await
+}
+
+/// Cancels a shipment that has not left (picking or packed). Nothing was posted for it yet,
+/// so its units simply become open to ship again; once the goods are shipped, only delivery
+/// claims or a return can undo them.
+pub async fn cancel(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    reason: Option<String>,
+) -> Result<ShipmentDetail, AppError> {
+    let reason = clean(reason, "reason")?.ok_or_else(|| {
+        AppError::invalid(
+            "shipment.reason_required",
+            "reason",
+            "say why the shipment is cancelled",
+        )
+    })?;
+    let mut tx = app.store.begin().await?;
+    let s = load_for_change(&mut tx, actor, id).await?;
+    if !matches!(s.status.as_str(), "picking" | "packed") {
+        return Err(wrong_state("cancelled", &s.status));
+    }
+    let before = detail(tx.conn(), s).await?;
+    store::cancel(tx.conn(), id, &reason).await?;
+    finish(tx, actor, "shipment.cancel", id, snapshot(&before)).await
+}
+
 /// The goods leave: the order lines' shipped quantities rise and the value moves from open
 /// orders to unbilled goods on the dealer's exposure.
 pub async fn ship(

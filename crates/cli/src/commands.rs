@@ -18,7 +18,7 @@ fn database_url(db: &DbArgs) -> Result<String> {
     Ok(format!("sqlite://{}?mode=rwc", file.display()))
 }
 
-async fn open(db: &DbArgs) -> Result<Store> {
+pub(crate) async fn open(db: &DbArgs) -> Result<Store> {
     let url = database_url(db)?;
     let store = Store::connect(&url).await.with_context(|| {
         format!(
@@ -91,17 +91,43 @@ pub async fn serve(args: ServeArgs, demo: Option<DemoSummary>) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn demo(args: ServeArgs, size: &str, no_serve: bool) -> Result<ExitCode> {
+pub async fn demo(
+    args: ServeArgs,
+    size: &str,
+    lines: Option<u64>,
+    no_serve: bool,
+) -> Result<ExitCode> {
     let size = DemoSize::parse(size)
-        .ok_or_else(|| anyhow!("unknown demo size {size:?}: use standard or tiny"))?;
+        .ok_or_else(|| anyhow!("unknown demo size {size:?}: use standard, large or tiny"))?;
     let store = open(&args.db).await?;
     let app = App::new(store.clone(), Config::default());
     let started = Instant::now();
-    let summary = demo::ensure(&app, size).await.map_err(|e| anyhow!("{e}"))?;
+    let lines = lines.unwrap_or_else(|| size.history_lines());
+    let summary = demo::ensure_with(&app, size, lines)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     if summary.created {
         println!(
             "demo company created in {} ms",
             started.elapsed().as_millis()
+        );
+    }
+    if let Some(h) = &summary.history {
+        let secs = (h.ms as f64 / 1000.0).max(0.001);
+        println!(
+            "history {} to {}: {} orders, {} order lines, {} shipments, {} invoices, {} payments, {} returns, {} credit holds; {} rows in {:.1} s ({:.0} rows/s)",
+            h.from,
+            h.to,
+            h.orders,
+            h.order_lines,
+            h.shipments,
+            h.invoices,
+            h.payments,
+            h.returns,
+            h.holds,
+            h.rows,
+            secs,
+            h.rows as f64 / secs
         );
     }
     store.close().await;
@@ -214,7 +240,7 @@ pub async fn jobs(db: DbArgs, command: JobsCommand) -> Result<ExitCode> {
     Ok(code)
 }
 
-async fn operator(app: &App) -> Result<Actor> {
+pub(crate) async fn operator(app: &App) -> Result<Actor> {
     let mut conn = app.store.read().await?;
     let root = org::root(&mut conn).await?;
     if root.is_none() {

@@ -1,6 +1,7 @@
 //! `salesos`: one binary for the web UI, the JSON API, background jobs and the admin CLI.
 
 mod commands;
+mod import;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -64,9 +65,13 @@ enum Command {
     Demo {
         #[command(flatten)]
         serve: ServeArgs,
-        /// `standard` (8 markets, 30 areas, ~150 field staff) or `tiny`.
+        /// `standard` (8 markets, 30 areas, ~150 field staff, ~2,000 dealers, two years of
+        /// order-to-cash history), `large` (the same with ~10 million order lines) or `tiny`.
         #[arg(long, default_value = "standard")]
         size: String,
+        /// About how many order lines of history to make instead of the size's default (0: none).
+        #[arg(long)]
+        lines: Option<u64>,
         /// Create the demo data and exit instead of serving.
         #[arg(long)]
         no_serve: bool,
@@ -96,6 +101,9 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Check (`--dry-run`) or import a CSV or XLSX file of dealers, products, prices, opening
+    /// receivables or historical orders: all rows or none, matched by code.
+    Import(import::ImportArgs),
     /// Scheduled jobs: run one now (still at most once per period), or list recent runs.
     Jobs {
         #[command(flatten)]
@@ -177,13 +185,15 @@ async fn main() -> ExitCode {
         Command::Demo {
             serve,
             size,
+            lines,
             no_serve,
-        } => commands::demo(serve, &size, no_serve).await,
+        } => commands::demo(serve, &size, lines, no_serve).await,
         Command::Migrate { db } => commands::migrate(db).await,
         Command::User { db, command } => commands::user(db, command).await,
         Command::Backup { db, out } => commands::backup(db, out).await,
         Command::Check { db } => commands::check(db).await,
         Command::Jobs { db, command } => commands::jobs(db, command).await,
+        Command::Import(args) => import::run(args).await,
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod receivables;
 pub mod roles;
 pub mod scope;
+pub mod targets;
 
 pub use error::{DomainError, FieldError};
 pub use ids::{NodeId, PersonId};

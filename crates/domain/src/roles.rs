@@ -50,6 +50,12 @@ pub enum Capability {
     Ship,
     /// Raising invoices from delivered shipments and recording and allocating payments.
     Bill,
+    /// Seeing targets and achievement (in scope) and the scoreboard.
+    ViewTargets,
+    /// Setting, cascading and submitting targets and plans.
+    SetTargets,
+    /// Publishing the month's focus (the leadership).
+    PublishFocus,
 }
 
 /// How far a role's view reaches inside its node.
@@ -141,6 +147,9 @@ impl Role {
                 ViewCredit,
                 ViewReports,
                 Approve,
+                ViewTargets,
+                SetTargets,
+                PublishFocus,
             ],
             Role::MarketManager => &[
                 ViewPeople,
@@ -154,6 +163,8 @@ impl Role {
                 ViewCredit,
                 ViewReports,
                 Approve,
+                ViewTargets,
+                SetTargets,
             ],
             Role::AreaManager => &[
                 ViewPeople,
@@ -166,6 +177,8 @@ impl Role {
                 ViewOrders,
                 ViewCredit,
                 ViewReports,
+                ViewTargets,
+                SetTargets,
             ],
             Role::OrderDesk => &[
                 ViewPeople,
@@ -201,6 +214,7 @@ impl Role {
                 EnterOrders,
                 ViewCredit,
                 ViewReports,
+                ViewTargets,
             ],
         }
     }

@@ -374,3 +374,16 @@ pub async fn delegations_from(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
 }
+
+/// Ends a delegation `from` gave (it stays in the table, marked revoked); false when there is
+/// no such open delegation of theirs.
+pub async fn revoke_delegation(conn: &mut Conn, from: i64, id: i64) -> Result<bool, StoreError> {
+    let mut sql = Sql::new("UPDATE delegations SET revoked_at = ");
+    sql.bind(now_micros())
+        .push(" WHERE revoked_at IS NULL AND id = ")
+        .bind(id)
+        .push(" AND from_person = ")
+        .bind(from)
+        .push(" RETURNING id");
+    Ok(sql.fetch_optional(conn).await?.is_some())
+}

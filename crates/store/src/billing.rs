@@ -861,3 +861,84 @@ pub async fn credit_notes_of_invoice(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
 }
+
+/// A credit note with its dealer and invoice, for the credit-note list and page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditNoteListRow {
+    pub id: i64,
+    pub number: String,
+    pub dealer_id: i64,
+    pub dealer_code: String,
+    pub dealer_name: String,
+    pub invoice_id: Option<i64>,
+    pub invoice_number: Option<String>,
+    pub shipment_id: Option<i64>,
+    pub issued_on: String,
+    pub reason: String,
+    pub amount_fen: i64,
+    pub created_at: i64,
+}
+
+const CREDIT_NOTE: &str = "SELECT c.id, c.number, c.dealer_id, d.code AS dealer_code, d.name AS dealer_name, c.invoice_id, i.number AS invoice_number, \
+     c.shipment_id, c.issued_on, c.reason, c.amount_fen, c.created_at \
+     FROM credit_notes c JOIN dealers d ON d.id = c.dealer_id LEFT JOIN invoices i ON i.id = c.invoice_id WHERE 1 = 1";
+
+fn credit_note_of(r: &AnyRow) -> Result<CreditNoteListRow, sqlx::Error> {
+    Ok(CreditNoteListRow {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        dealer_id: r.try_get("dealer_id")?,
+        dealer_code: r.try_get("dealer_code")?,
+        dealer_name: r.try_get("dealer_name")?,
+        invoice_id: r.try_get("invoice_id")?,
+        invoice_number: r.try_get("invoice_number")?,
+        shipment_id: r.try_get("shipment_id")?,
+        issued_on: r.try_get("issued_on")?,
+        reason: r.try_get("reason")?,
+        amount_fen: r.try_get("amount_fen")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreditNoteFilter {
+    pub dealer_id: Option<i64>,
+    pub invoice_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Credit notes in the person's scope (by the territory they were issued in), newest first.
+pub async fn list_credit_notes(
+    conn: &mut Conn,
+    scope: &Scope,
+    f: &CreditNoteFilter,
+) -> Result<Vec<CreditNoteListRow>, StoreError> {
+    let mut sql = Sql::new(CREDIT_NOTE);
+    sql.scope(scope, "c.node_path", "c.owner_id");
+    if let Some(d) = f.dealer_id {
+        sql.push(" AND c.dealer_id = ").bind(d);
+    }
+    if let Some(i) = f.invoice_id {
+        sql.push(" AND c.invoice_id = ").bind(i);
+    }
+    sql.push(" ORDER BY c.id DESC").page(f.limit, f.offset);
+    let rows = sql.fetch_all(conn).await?;
+    Ok(rows.iter().map(credit_note_of).collect::<Result<_, _>>()?)
+}
+
+pub async fn get_credit_note(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<CreditNoteListRow>, StoreError> {
+    let mut sql = Sql::new(CREDIT_NOTE);
+    sql.push(" AND c.id = ").bind(id);
+    sql.scope(scope, "c.node_path", "c.owner_id");
+    Ok(sql
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(credit_note_of)
+        .transpose()?)
+}

@@ -126,5 +126,8 @@ pub async fn run(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
     problems.extend(crate::catalogue::check_unscoped(conn).await?);
     problems.extend(crate::shipments::check_unscoped(conn).await?);
     problems.extend(crate::billing::check_unscoped(conn).await?);
+    problems.extend(crate::returns::check_unscoped(conn).await?);
+    problems.extend(crate::transfers::check_unscoped(conn).await?);
+    problems.extend(crate::rollups::check_unscoped(conn).await?);
     Ok(problems)
 }

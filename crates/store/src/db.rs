@@ -2,7 +2,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 pub type Conn = sqlx::AnyConnection;
 
@@ -106,6 +108,17 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     url: String,
+    /// SQLite with group commit on: the shared outer transaction of concurrent operations.
+    group: Option<Arc<Group>>,
+}
+
+/// The setting that turns group commit on for SQLite (`on`/`1`/`true`); off by default.
+pub const GROUP_COMMIT_ENV: &str = "SALESOS_SQLITE_GROUP_COMMIT";
+
+fn group_commit_wanted() -> bool {
+    std::env::var(GROUP_COMMIT_ENV)
+        .map(|v| matches!(v.trim(), "1" | "on" | "true" | "yes"))
+        .unwrap_or(false)
 }
 
 impl Store {
@@ -141,11 +154,13 @@ impl Store {
                     })
                     .connect_with(options)
                     .await?;
+                let group = group_commit_wanted().then(|| Group::new(writer.clone()));
                 Store {
                     backend,
                     writer,
                     reader,
                     url: url.to_string(),
+                    group,
                 }
             }
             Backend::Postgres => {
@@ -159,6 +174,7 @@ impl Store {
                     writer: pool.clone(),
                     reader: pool,
                     url: url.to_string(),
+                    group: None,
                 }
             }
         };
@@ -167,6 +183,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether write transactions share durable commits (SQLite group commit).
+    pub fn group_commit(&self) -> bool {
+        self.group.is_some()
     }
 
     pub fn url(&self) -> &str {
@@ -180,17 +201,28 @@ impl Store {
 
     /// Starts the one transaction of a business operation. On SQLite it takes the write lock at
     /// once (`BEGIN IMMEDIATE`), so checks made inside it cannot be invalidated by another writer.
+    ///
+    /// With group commit (SQLite, [`GROUP_COMMIT_ENV`]) the operation runs in a savepoint of a
+    /// transaction shared with the operations queued behind it, and its `commit` returns once
+    /// that shared transaction is durably committed.
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let mut conn = self.writer.acquire().await?;
+        if let Some(group) = &self.group {
+            return group.begin().await;
+        }
+        let conn = self.writer.acquire().await?;
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        sqlx::query(begin).execute(&mut *conn).await?;
-        Ok(WriteTx {
+        // Held by the WriteTx from here on: if BEGIN fails, or the caller gives up while it
+        // runs, the connection is closed rather than returned to the pool inside a transaction.
+        let mut tx = WriteTx {
             conn: Some(conn),
+            member: None,
             backend: self.backend,
-        })
+        };
+        sqlx::query(begin).execute(tx.conn()).await?;
+        Ok(tx)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
@@ -214,6 +246,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
 /// the transaction back on both backends.
 pub struct WriteTx {
     conn: Option<PoolConnection<Any>>,
+    /// Group commit: this operation's turn on the shared writer (its savepoint is open).
+    member: Option<Member>,
     backend: Backend,
 }
 
@@ -223,6 +257,9 @@ impl WriteTx {
     }
 
     pub fn conn(&mut self) -> &mut Conn {
+        if let Some(member) = self.member.as_mut() {
+            return member.conn();
+        }
         match self.conn.as_mut() {
             Some(conn) => conn,
             None => unreachable!("a WriteTx holds its connection until commit or drop"),
@@ -230,6 +267,9 @@ impl WriteTx {
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
+        if let Some(member) = self.member.take() {
+            return member.commit().await;
+        }
         if let Some(mut conn) = self.conn.take() {
             if let Err(err) = sqlx::query("COMMIT").execute(&mut *conn).await {
                 conn.close_on_drop();
@@ -240,6 +280,9 @@ impl WriteTx {
     }
 
     pub async fn rollback(mut self) -> Result<(), StoreError> {
+        if let Some(member) = self.member.take() {
+            return member.rollback().await;
+        }
         if let Some(mut conn) = self.conn.take() {
             if let Err(err) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
                 conn.close_on_drop();
@@ -254,6 +297,244 @@ impl Drop for WriteTx {
     fn drop(&mut self) {
         if let Some(mut conn) = self.conn.take() {
             conn.close_on_drop();
+        }
+    }
+}
+
+/// Group commit on SQLite. Every synchronous commit costs a disk flush, which bounds one writer
+/// to a few hundred commits a second. Here concurrent operations take turns on the one writer
+/// connection inside a shared outer transaction, each in a savepoint of its own: an operation
+/// that fails (or is dropped) rolls back to its savepoint and leaves the others intact; one that
+/// succeeds releases its savepoint and waits until the outer transaction is committed. The
+/// commit is made by a flush task that queues for the writer behind the operations already
+/// waiting (the lock is fair), so one durable commit covers everyone who arrived meanwhile.
+/// Each operation still sees the writes of those before it and holds the write lock for its
+/// whole run, so the checks made inside it are as safe as with its own transaction.
+#[derive(Debug)]
+struct Group {
+    state: Arc<Mutex<Batch>>,
+    writer: AnyPool,
+}
+
+/// The open outer transaction and who waits for its commit.
+#[derive(Debug, Default)]
+struct Batch {
+    /// The writer connection while an outer transaction is open.
+    conn: Option<PoolConnection<Any>>,
+    /// An operation's savepoint is still open (it ended without commit or rollback): the next
+    /// holder of the writer rolls it back before anything else.
+    abandoned: bool,
+    /// Operations in the open outer transaction.
+    members: usize,
+    waiters: Vec<oneshot::Sender<Result<(), String>>>,
+    flush_scheduled: bool,
+}
+
+/// Operations per durable commit at most, which bounds the wait of the first one.
+const MAX_BATCH: usize = 256;
+const WRITER_WAIT: Duration = Duration::from_secs(30);
+
+impl Group {
+    fn new(writer: AnyPool) -> Arc<Group> {
+        Arc::new(Group {
+            state: Arc::new(Mutex::new(Batch::default())),
+            writer,
+        })
+    }
+
+    async fn begin(self: &Arc<Self>) -> Result<WriteTx, StoreError> {
+        // like the writer pool's acquire timeout: a stuck writer fails callers instead of hanging
+        let batch = tokio::time::timeout(WRITER_WAIT, self.state.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolTimedOut))?;
+        let member = Member {
+            batch: Some(batch),
+            group: self.clone(),
+        };
+        // The steps leave the writer consistent only when they run to the end, so they run in
+        // a task of their own, which finishes even when the caller gives up (a dropped request).
+        let member = tokio::spawn(member.open())
+            .await
+            .map_err(|e| batch_error(format!("opening an operation: {e}")))??;
+        Ok(WriteTx {
+            conn: None,
+            member: Some(member),
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// Commits the open outer transaction once the operations already queued have had their turn.
+    fn schedule_flush(self: &Arc<Self>, batch: &mut Batch) {
+        if batch.flush_scheduled {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return; // the next `begin` finishes the batch
+        };
+        batch.flush_scheduled = true;
+        runtime.spawn(flush(self.state.clone()));
+    }
+}
+
+async fn flush(state: Arc<Mutex<Batch>>) {
+    let mut batch = state.lock_owned().await;
+    batch.flush_scheduled = false;
+    batch.undo_abandoned().await;
+    batch.commit().await;
+}
+
+impl Batch {
+    fn conn_mut(&mut self) -> &mut Conn {
+        match self.conn.as_mut() {
+            Some(conn) => conn,
+            None => unreachable!("an open batch holds the writer connection"),
+        }
+    }
+
+    /// Rolls back the savepoint of an operation that ended without commit or rollback.
+    async fn undo_abandoned(&mut self) {
+        if !self.abandoned {
+            return;
+        }
+        if self.conn.is_none() {
+            self.abandoned = false;
+            return;
+        }
+        // the flag is cleared only once both steps are done: cut short, the next holder redoes it
+        for step in ["ROLLBACK TO op", "RELEASE op"] {
+            if let Err(err) = sqlx::query(step).execute(self.conn_mut()).await {
+                self.fail(&format!("rolling back an operation: {err}"));
+                return;
+            }
+        }
+        self.abandoned = false;
+    }
+
+    /// Commits the outer transaction and answers everyone waiting for it.
+    async fn commit(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        let result = sqlx::query("COMMIT").execute(&mut *conn).await;
+        let answer = match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                conn.close_on_drop();
+                Err(format!("committing: {err}"))
+            }
+        };
+        self.members = 0;
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(answer.clone());
+        }
+    }
+
+    /// Gives up the outer transaction (closing the connection rolls it back): everyone in it fails.
+    fn fail(&mut self, why: &str) {
+        if let Some(mut conn) = self.conn.take() {
+            conn.close_on_drop();
+        }
+        self.abandoned = false;
+        self.members = 0;
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(Err(why.to_string()));
+        }
+    }
+}
+
+/// One operation's turn on the shared writer.
+struct Member {
+    batch: Option<OwnedMutexGuard<Batch>>,
+    group: Arc<Group>,
+}
+
+fn batch_error(why: String) -> StoreError {
+    StoreError::Db(sqlx::Error::Protocol(format!("group commit: {why}")))
+}
+
+impl Member {
+    fn batch(&mut self) -> &mut Batch {
+        match self.batch.as_mut() {
+            Some(batch) => batch,
+            None => unreachable!("a member holds the writer until it ends"),
+        }
+    }
+
+    fn conn(&mut self) -> &mut Conn {
+        self.batch().conn_mut()
+    }
+
+    /// Makes room for this operation in the outer transaction and opens its savepoint.
+    async fn open(mut self) -> Result<Member, StoreError> {
+        let writer = self.group.writer.clone();
+        let batch = self.batch();
+        batch.undo_abandoned().await;
+        if batch.members >= MAX_BATCH {
+            batch.commit().await;
+        }
+        if batch.conn.is_none() {
+            let mut conn = writer.acquire().await?;
+            if let Err(err) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+                conn.close_on_drop();
+                return Err(err.into());
+            }
+            batch.conn = Some(conn);
+        }
+        // marked first: if the savepoint is not there after all, the next holder's rollback to
+        // it fails and gives up the whole outer transaction rather than commit a stray write
+        batch.abandoned = true;
+        if let Err(err) = sqlx::query("SAVEPOINT op").execute(batch.conn_mut()).await {
+            batch.fail(&format!("opening a savepoint: {err}"));
+            return Err(err.into());
+        }
+        batch.members += 1;
+        Ok(self)
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        // as in `open`: releasing the savepoint and joining the waiters must not be cut short
+        let rx = tokio::spawn(self.release())
+            .await
+            .map_err(|e| batch_error(format!("releasing an operation: {e}")))??;
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(batch_error(why)),
+            Err(_) => Err(batch_error("the batch ended without committing".into())),
+        }
+    }
+
+    /// Ends the savepoint so the operation is part of the outer transaction, and asks for the
+    /// commit to be told of.
+    async fn release(mut self) -> Result<oneshot::Receiver<Result<(), String>>, StoreError> {
+        let group = self.group.clone();
+        let batch = self.batch();
+        if let Err(err) = sqlx::query("RELEASE op").execute(batch.conn_mut()).await {
+            batch.fail(&format!("releasing a savepoint: {err}"));
+            return Err(err.into());
+        }
+        batch.abandoned = false;
+        let (tx, rx) = oneshot::channel();
+        batch.waiters.push(tx);
+        group.schedule_flush(batch);
+        // let the operations queued behind this one in before the flush commits
+        self.batch = None;
+        Ok(rx)
+    }
+
+    /// Rolled back by whoever holds the writer next (before anything else), see `Drop`.
+    async fn rollback(self) -> Result<(), StoreError> {
+        drop(self);
+        Ok(())
+    }
+}
+
+impl Drop for Member {
+    /// Ended without commit: the savepoint stays marked abandoned for the next holder, and a
+    /// flush makes sure the outer transaction does not stay open.
+    fn drop(&mut self) {
+        if let Some(mut batch) = self.batch.take() {
+            let group = self.group.clone();
+            group.schedule_flush(&mut batch);
         }
     }
 }

@@ -48,6 +48,27 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "returns_transfers",
+        common: include_str!("migrations/0006_returns_transfers.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 7,
+        name: "targets_rollups",
+        common: include_str!("migrations/0007_targets_rollups.sql"),
+        sqlite: include_str!("migrations/0007_targets_rollups.sqlite.sql"),
+        postgres: include_str!("migrations/0007_targets_rollups.postgres.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "imports",
+        common: include_str!("migrations/0008_imports.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

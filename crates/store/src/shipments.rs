@@ -268,6 +268,21 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Cancels a shipment that has not left, adding why to its note.
+pub async fn cancel(conn: &mut Conn, id: i64, reason: &str) -> Result<(), StoreError> {
+    let mut sql =
+        Sql::new("UPDATE shipments SET status = 'cancelled', note = CASE WHEN note IS NULL THEN ");
+    sql.bind(reason)
+        .push(" ELSE note || ' / ' || ")
+        .bind(reason)
+        .push(" END, updated_at = ")
+        .bind(now_micros())
+        .push(" WHERE id = ")
+        .bind(id);
+    sql.execute(conn).await?;
+    Ok(())
+}
+
 pub async fn mark_invoiced(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
     let mut sql = Sql::new("UPDATE shipments SET invoiced = 1, status = 'closed', updated_at = ");
     sql.bind(now_micros()).push(" WHERE id = ").bind(id);
@@ -454,4 +469,15 @@ pub async fn count_for_order(conn: &mut Conn, order_id: i64) -> Result<i64, Stor
         Sql::new("SELECT COUNT(*) AS n FROM shipments WHERE status <> 'cancelled' AND order_id = ");
     sql.bind(order_id);
     Ok(sql.fetch_one(conn).await?.try_get("n")?)
+}
+
+/// Whether any shipment, cancelled ones included, names a line of the order: such lines are
+/// kept as they are (the shipment's record points at them).
+pub async fn lines_picked(conn: &mut Conn, order_id: i64) -> Result<bool, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) AS n FROM shipment_lines sl JOIN order_lines l ON l.id = sl.order_line_id WHERE l.order_id = ",
+    );
+    sql.bind(order_id);
+    let n: i64 = sql.fetch_one(conn).await?.try_get("n")?;
+    Ok(n > 0)
 }

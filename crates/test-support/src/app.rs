@@ -94,9 +94,24 @@ impl TestApp {
     }
 
     pub async fn spawn_full(config: Config, web: WebConfig) -> TestApp {
+        TestApp::spawn_demo(config, web, DemoSize::Tiny, 0).await
+    }
+
+    /// A server whose demo company of `size` also has about `history_lines` order lines of two
+    /// years' order-to-cash history (see `salesos_app::demo_history`).
+    pub async fn spawn_with_history(size: DemoSize, history_lines: u64) -> TestApp {
+        TestApp::spawn_demo(Config::default(), WebConfig::default(), size, history_lines).await
+    }
+
+    async fn spawn_demo(
+        config: Config,
+        web: WebConfig,
+        size: DemoSize,
+        history_lines: u64,
+    ) -> TestApp {
         let db = test_db().await;
         let app = App::new(db.store.clone(), config);
-        if let Err(e) = demo::ensure(&app, DemoSize::Tiny).await {
+        if let Err(e) = demo::ensure_with(&app, size, history_lines).await {
             panic!("building the tiny demo company failed: {e:?}");
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -7,6 +7,8 @@ pub mod builders;
 pub mod db;
 pub mod order_fixtures;
 pub mod report_fixtures;
+pub mod return_fixtures;
+pub mod target_fixtures;
 
 pub use app::{
     cookie_value, csrf_in_html, html_escape, location, problem, set_cookies, AuditRow, ProblemDoc,

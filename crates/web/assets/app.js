@@ -1,6 +1,7 @@
 // salesos: the only script. No inline scripts (the CSP forbids them).
 // 1. The menu button shows and hides the navigation on narrow screens.
 // 2. Buttons with data-confirm ask before their form is sent.
+// 3. Buttons with data-print print the page.
 (function () {
   "use strict";
 
@@ -26,6 +27,14 @@
       }
       if (!window.confirm(button.getAttribute("data-confirm"))) {
         event.preventDefault();
+      }
+    });
+
+    // Buttons with data-print open the print dialog (invoices, payments, credit notes).
+    document.addEventListener("click", function (event) {
+      var target = event.target;
+      if (target && target.closest && target.closest("[data-print]")) {
+        window.print();
       }
     });
   }

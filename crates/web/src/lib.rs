@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod ctx;
 pub mod export;
 pub mod health;

@@ -52,6 +52,18 @@ pub enum Target {
     Invoice,
     /// A payment: scoped by the dealer's node and owner when it was received.
     Payment,
+    /// An approval delegation: only the person who gave it may act on it.
+    Delegation,
+    /// A credit note: scoped by the territory and owner of the dealer when it was issued.
+    CreditNote,
+    /// A return: scoped by its invoice's node and owner.
+    Return,
+    /// A transfer between two dealers: in scope only when both dealers are.
+    Transfer,
+    /// A sales target: scoped by its node (subtree) or its owning person (field staff).
+    SalesTarget,
+    /// A target plan: scoped by its top node (field staff see the plans above them).
+    Plan,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +97,9 @@ fn r(
         handler,
     )
 }
+
+/// The largest upload an import accepts (base64 of a 48 MiB file); larger files: `salesos import`.
+const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
     use Access::*;
@@ -409,6 +424,77 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             None,
             post(api::catalogue::create_quota),
         ),
+        // imports & exports (API): a file may be larger than other requests
+        r(
+            p.clone(),
+            "/api/v1/imports/dealers",
+            Requires(ManageDealers),
+            None,
+            post(api::imports::import_dealers).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/dealers",
+            Requires(ViewDealers),
+            None,
+            get(api::imports::export_dealers),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/imports/products",
+            Requires(ManageCatalogue),
+            None,
+            post(api::imports::import_products).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/products",
+            Requires(ViewCatalogue),
+            None,
+            get(api::imports::export_products),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/imports/prices",
+            Requires(ManageCatalogue),
+            None,
+            post(api::imports::import_prices).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/prices",
+            Requires(ViewCatalogue),
+            None,
+            get(api::imports::export_prices),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/imports/receivables",
+            Requires(Bill),
+            None,
+            post(api::imports::import_receivables).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/receivables",
+            Requires(Bill),
+            None,
+            get(api::imports::export_receivables),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/imports/orders",
+            Requires(EnterOrders),
+            None,
+            post(api::imports::import_orders).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/orders",
+            Requires(ViewOrders),
+            None,
+            get(api::imports::export_orders),
+        ),
         // shipments & billing (API)
         r(
             g.clone(),
@@ -444,6 +530,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(Ship),
             Shipment,
             post(api::shipments::deliver),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/shipments/{id}/pack",
+            Requires(Ship),
+            Shipment,
+            post(api::shipments::pack),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/shipments/{id}/cancel",
+            Requires(Ship),
+            Shipment,
+            post(api::shipments::cancel),
         ),
         r(
             p.clone(),
@@ -495,6 +595,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(api::billing::get_payment),
         ),
         r(
+            g.clone(),
+            "/api/v1/credit-notes",
+            Requires(ViewCredit),
+            None,
+            get(api::billing::list_credit_notes),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/credit-notes/{id}",
+            Requires(ViewCredit),
+            CreditNote,
+            get(api::billing::get_credit_note),
+        ),
+        r(
             p.clone(),
             "/api/v1/dealers/{id}/payments",
             Requires(Bill),
@@ -507,6 +621,99 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewCredit),
             Dealer,
             get(api::billing::dealer_receivables),
+        ),
+        // transfers (API)
+        r(
+            g.clone(),
+            "/api/v1/transfers",
+            Requires(ViewOrders),
+            None,
+            get(api::transfers::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/transfers",
+            Requires(EnterOrders),
+            None,
+            post(api::transfers::create),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/transfers/{id}",
+            Requires(ViewOrders),
+            Transfer,
+            get(api::transfers::get),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/transfers/{id}/cancel",
+            Requires(EnterOrders),
+            Transfer,
+            post(api::transfers::cancel),
+        ),
+        // returns (API)
+        r(
+            g.clone(),
+            "/api/v1/returns",
+            Requires(ViewOrders),
+            None,
+            get(api::returns::list),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/returns/{id}",
+            Requires(ViewOrders),
+            Return,
+            get(api::returns::get),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/invoices/{id}/returnable",
+            Requires(EnterOrders),
+            Invoice,
+            get(api::returns::returnable),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/invoices/{id}/returns",
+            Requires(EnterOrders),
+            Invoice,
+            post(api::returns::create),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/returns/{id}/cancel",
+            Requires(EnterOrders),
+            Return,
+            post(api::returns::cancel),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/returns/{id}/resubmit",
+            Requires(EnterOrders),
+            Return,
+            post(api::returns::resubmit),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/returns/{id}/receive",
+            Requires(Ship),
+            Return,
+            post(api::returns::receive),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/returns/{id}/inspect",
+            Requires(Ship),
+            Return,
+            post(api::returns::inspect),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/returns/{id}/credit",
+            Requires(Bill),
+            Return,
+            post(api::returns::credit),
         ),
         // orders, credit & approvals (API)
         r(
@@ -634,6 +841,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(Approve),
             None,
             post(api::approvals::delegate),
+        ),
+        r(
+            d.clone(),
+            "/api/v1/delegations/{id}",
+            Requires(Approve),
+            Delegation,
+            delete(api::approvals::revoke_delegation),
         ),
         // pages
         r(g.clone(), "/signin", Public, None, get(pages::signin::form)),
@@ -802,6 +1016,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         // dealers & catalogue (pages)
         r(
             g.clone(),
+            "/imports",
+            Requires(ViewCatalogue),
+            None,
+            get(pages::imports::show),
+        ),
+        r(
+            g.clone(),
             "/dealers",
             Requires(ViewDealers),
             None,
@@ -877,6 +1098,55 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             PriceList,
             post(pages::catalogue::add_price),
         ),
+        r(
+            g.clone(),
+            "/products/new",
+            Requires(ManageCatalogue),
+            None,
+            get(pages::catalogue::new_product),
+        ),
+        r(
+            p.clone(),
+            "/products",
+            Requires(ManageCatalogue),
+            None,
+            post(pages::catalogue::create_product),
+        ),
+        r(
+            g.clone(),
+            "/products/{id}",
+            Requires(ViewCatalogue),
+            Product,
+            get(pages::catalogue::product),
+        ),
+        r(
+            p.clone(),
+            "/products/{id}",
+            Requires(ManageCatalogue),
+            Product,
+            post(pages::catalogue::update_product),
+        ),
+        r(
+            p.clone(),
+            "/product-lines",
+            Requires(ManageCatalogue),
+            None,
+            post(pages::catalogue::create_line),
+        ),
+        r(
+            g.clone(),
+            "/quotas",
+            Requires(ViewCatalogue),
+            None,
+            get(pages::catalogue::quotas),
+        ),
+        r(
+            p.clone(),
+            "/quotas",
+            Requires(ManageCatalogue),
+            None,
+            post(pages::catalogue::create_quota),
+        ),
         // shipments & billing (pages)
         r(
             g.clone(),
@@ -884,6 +1154,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewOrders),
             None,
             get(pages::shipments::list),
+        ),
+        r(
+            g.clone(),
+            "/shipments/export",
+            Requires(ViewOrders),
+            None,
+            get(pages::shipments::export),
         ),
         r(
             p.clone(),
@@ -922,6 +1199,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             p.clone(),
+            "/shipments/{id}/pack",
+            Requires(Ship),
+            Shipment,
+            post(pages::shipments::pack),
+        ),
+        r(
+            p.clone(),
+            "/shipments/{id}/cancel",
+            Requires(Ship),
+            Shipment,
+            post(pages::shipments::cancel),
+        ),
+        r(
+            p.clone(),
             "/shipments/{id}/invoice",
             Requires(Bill),
             Shipment,
@@ -949,6 +1240,62 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(pages::billing::cancel),
         ),
         r(
+            p.clone(),
+            "/invoices/{id}/credit-notes",
+            Requires(Bill),
+            Invoice,
+            post(pages::billing::credit_note),
+        ),
+        r(
+            g.clone(),
+            "/invoices/export",
+            Requires(ViewCredit),
+            None,
+            get(pages::billing::export),
+        ),
+        r(
+            g.clone(),
+            "/payments",
+            Requires(ViewCredit),
+            None,
+            get(pages::billing::payments),
+        ),
+        r(
+            g.clone(),
+            "/payments/export",
+            Requires(ViewCredit),
+            None,
+            get(pages::billing::payments_export),
+        ),
+        r(
+            g.clone(),
+            "/payments/{id}",
+            Requires(ViewCredit),
+            Payment,
+            get(pages::billing::payment),
+        ),
+        r(
+            g.clone(),
+            "/credit-notes",
+            Requires(ViewCredit),
+            None,
+            get(pages::billing::credit_notes),
+        ),
+        r(
+            g.clone(),
+            "/credit-notes/export",
+            Requires(ViewCredit),
+            None,
+            get(pages::billing::credit_notes_export),
+        ),
+        r(
+            g.clone(),
+            "/credit-notes/{id}",
+            Requires(ViewCredit),
+            CreditNote,
+            get(pages::billing::credit_note_show),
+        ),
+        r(
             g.clone(),
             "/dealers/{id}/receivables",
             Requires(ViewCredit),
@@ -962,6 +1309,113 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Dealer,
             post(pages::billing::record_payment),
         ),
+        // transfers (pages)
+        r(
+            g.clone(),
+            "/transfers",
+            Requires(ViewOrders),
+            None,
+            get(pages::transfers::list),
+        ),
+        r(
+            g.clone(),
+            "/transfers/new",
+            Requires(EnterOrders),
+            None,
+            get(pages::transfers::new_form),
+        ),
+        r(
+            p.clone(),
+            "/transfers",
+            Requires(EnterOrders),
+            None,
+            post(pages::transfers::create),
+        ),
+        r(
+            g.clone(),
+            "/transfers/{id}",
+            Requires(ViewOrders),
+            Transfer,
+            get(pages::transfers::show),
+        ),
+        r(
+            p.clone(),
+            "/transfers/{id}/cancel",
+            Requires(EnterOrders),
+            Transfer,
+            post(pages::transfers::cancel),
+        ),
+        // returns (pages)
+        r(
+            g.clone(),
+            "/returns",
+            Requires(ViewOrders),
+            None,
+            get(pages::returns::list),
+        ),
+        r(
+            g.clone(),
+            "/returns/export",
+            Requires(ViewOrders),
+            None,
+            get(pages::returns::export),
+        ),
+        r(
+            g.clone(),
+            "/returns/{id}",
+            Requires(ViewOrders),
+            Return,
+            get(pages::returns::show),
+        ),
+        r(
+            g.clone(),
+            "/invoices/{id}/returns/new",
+            Requires(EnterOrders),
+            Invoice,
+            get(pages::returns::new_form),
+        ),
+        r(
+            p.clone(),
+            "/invoices/{id}/returns",
+            Requires(EnterOrders),
+            Invoice,
+            post(pages::returns::create),
+        ),
+        r(
+            p.clone(),
+            "/returns/{id}/cancel",
+            Requires(EnterOrders),
+            Return,
+            post(pages::returns::cancel),
+        ),
+        r(
+            p.clone(),
+            "/returns/{id}/resubmit",
+            Requires(EnterOrders),
+            Return,
+            post(pages::returns::resubmit),
+        ),
+        r(
+            p.clone(),
+            "/returns/{id}/receive",
+            Requires(Ship),
+            Return,
+            post(pages::returns::receive),
+        ),
+        r(
+            p.clone(),
+            "/returns/{id}/inspect",
+            Requires(Ship),
+            Return,
+            post(pages::returns::inspect),
+        ),
+        r(
+            p.clone(),
+            "/returns/{id}/credit",
+            Requires(Bill),
+            Return,
+            post(pages::returns::credit),
+        ),
         // orders, credit & approvals (pages)
         r(
             g.clone(),
@@ -969,6 +1423,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewOrders),
             None,
             get(pages::orders::list),
+        ),
+        r(
+            g.clone(),
+            "/orders/export",
+            Requires(ViewOrders),
+            None,
+            get(pages::orders::export),
         ),
         r(
             g.clone(),
@@ -1011,6 +1472,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(EnterOrders),
             Order,
             post(pages::orders::reopen),
+        ),
+        r(
+            p.clone(),
+            "/orders/{id}/lines",
+            Requires(EnterOrders),
+            Order,
+            post(pages::orders::update_lines),
+        ),
+        r(
+            p.clone(),
+            "/orders/{id}/owners",
+            Requires(EnterOrders),
+            Order,
+            post(pages::orders::set_owners),
         ),
         r(
             g.clone(),
@@ -1060,6 +1535,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(Approve),
             Approval,
             post(pages::approvals::reject),
+        ),
+        r(
+            p.clone(),
+            "/approvals/delegations",
+            Requires(Approve),
+            None,
+            post(pages::approvals::delegate),
+        ),
+        r(
+            p.clone(),
+            "/approvals/delegations/{id}/revoke",
+            Requires(Approve),
+            Delegation,
+            post(pages::approvals::revoke_delegation),
         ),
         // reports (API and pages)
         r(
@@ -1145,6 +1634,119 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewReports),
             None,
             get(pages::reports::osb_export),
+        ),
+        // plans and targets, the month's focus and the scoreboard
+        r(
+            g.clone(),
+            "/api/v1/targets",
+            Requires(ViewTargets),
+            None,
+            get(api::targets::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/targets",
+            Requires(SetTargets),
+            None,
+            post(api::targets::create),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/targets/{id}",
+            Requires(ViewTargets),
+            SalesTarget,
+            get(api::targets::get),
+        ),
+        r(
+            pa.clone(),
+            "/api/v1/targets/{id}",
+            Requires(SetTargets),
+            SalesTarget,
+            patch(api::targets::update),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/targets/{id}/submission",
+            Requires(SetTargets),
+            SalesTarget,
+            post(api::targets::submit),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/targets/{id}/cascade-proposal",
+            Requires(SetTargets),
+            SalesTarget,
+            post(api::targets::propose),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/targets/{id}/cascade",
+            Requires(SetTargets),
+            SalesTarget,
+            post(api::targets::cascade),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/plans",
+            Requires(ViewTargets),
+            None,
+            get(api::targets::list_plans),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/plans",
+            Requires(SetTargets),
+            None,
+            post(api::targets::create_plan),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/plans/{id}",
+            Requires(ViewTargets),
+            Plan,
+            get(api::targets::get_plan),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/plans/{id}/submit",
+            Requires(SetTargets),
+            Plan,
+            post(api::targets::submit_plan),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/plans/{id}/versions",
+            Requires(SetTargets),
+            Plan,
+            post(api::targets::new_version),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/focus",
+            Requires(ViewTargets),
+            None,
+            get(api::targets::focus),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/focus",
+            Requires(PublishFocus),
+            None,
+            post(api::targets::publish_focus),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/dashboard",
+            SignedIn,
+            None,
+            get(api::targets::dashboard),
+        ),
+        r(
+            g.clone(),
+            "/home/export",
+            SignedIn,
+            None,
+            get(pages::home::export),
         ),
         // infrastructure
         r(g.clone(), "/healthz", Public, None, get(health::healthz)),

@@ -222,3 +222,161 @@ async fn queues_scope_and_decisions() {
     let (_, o) = get(&t, &desk, &format!("/api/v1/orders/{}", o["order"]["id"])).await;
     assert_eq!(o["order"]["status"], "confirmed");
 }
+
+#[tokio::test]
+async fn delegation_is_set_and_ended_on_the_queue_page() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let east = dealer(&t, "C-SH1", "rep.sh1.1", 10_000).await;
+    let desk = t.token_for("desk").await;
+    let o: Value = post(
+        &t,
+        &desk,
+        "/api/v1/orders",
+        json!({ "dealer_id": east, "lines": [{ "product_id": c.product, "quantity": 104 }] }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let req = o["approvals"][0]["id"].as_i64().unwrap();
+    let director = t.token_for("director").await;
+    let director_id = t.person_id("director").await;
+    let queue_of_director = || async {
+        let (_, v) = get(&t, &director, "/api/v1/approvals").await;
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"].as_i64() == Some(req))
+    };
+    assert!(!queue_of_director().await);
+
+    let mm = t.sign_in_demo("mm.e").await;
+    let csrf = t.csrf_of(&mm).await;
+    let html = mm
+        .get(t.url("/approvals"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"delegation-form\""));
+    assert!(
+        html.contains(&format!("<option value=\"{director_id}\">")),
+        "the director can stand in: {html}"
+    );
+    let rep = t.person_id("rep.sh1.1").await;
+    assert!(
+        !html.contains(&format!("<option value=\"{rep}\">")),
+        "a rep cannot approve"
+    );
+    // bad input at its field, nothing written
+    for (to, until, field) in [
+        (rep.to_string(), "2999-01-01", "to_person"),
+        (director_id.to_string(), "2000-01-01", "valid_to"),
+        (director_id.to_string(), "someday", "valid_to"),
+    ] {
+        let res = mm
+            .post(t.url("/approvals/delegations"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("to_person", &to),
+                ("valid_to", until),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{to} {until}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("data-field=\"{field}\"")),
+            "{field}: {html}"
+        );
+    }
+    assert_eq!(t.count("SELECT COUNT(*) AS n FROM delegations").await, 0);
+    let res = mm
+        .post(t.url("/approvals/delegations"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to_person", &director_id.to_string()),
+            ("valid_to", "2999-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(queue_of_director().await, "the stand-in sees the request");
+    let id = t.count("SELECT id AS n FROM delegations").await;
+    let html = mm
+        .get(t.url("/approvals"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("data-testid=\"delegation-row\"").count(), 1);
+
+    // nobody else can end it: the API answers 404 for another person's delegation
+    let res = t
+        .api_client()
+        .delete(t.url(&format!("/api/v1/delegations/{id}")))
+        .bearer_auth(&director)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // back early: ended from the page, the director's queue no longer holds it
+    let res = mm
+        .post(t.url(&format!("/approvals/delegations/{id}/revoke")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(!queue_of_director().await);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM delegations WHERE revoked_at IS NOT NULL AND id = {id}"
+        ))
+        .await,
+        1,
+        "the delegation is kept, marked ended"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM audit_log WHERE operation = 'delegation.revoke'")
+            .await,
+        1
+    );
+    // ending it twice: not found; and over the API for one's own
+    let mm_token = t.token_for("mm.e").await;
+    let res = t
+        .api_client()
+        .delete(t.url(&format!("/api/v1/delegations/{id}")))
+        .bearer_auth(&mm_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await.status, 404);
+    let v: Value = post(
+        &t,
+        &mm_token,
+        "/api/v1/delegations",
+        json!({ "to_person": director_id, "valid_to": "2999-01-01" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let res = t
+        .api_client()
+        .delete(t.url(&format!("/api/v1/delegations/{}", v["id"])))
+        .bearer_auth(&mm_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (_, list) = get(&t, &mm_token, "/api/v1/delegations").await;
+    assert!(list.as_array().unwrap().is_empty());
+}

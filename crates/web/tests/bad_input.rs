@@ -631,3 +631,265 @@ async fn injection_strings_are_stored_verbatim_and_escaped_on_pages() {
         "the people list escapes names"
     );
 }
+
+/// Counts of every table taking an order can touch.
+async fn order_footprint(t: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in [
+        "orders",
+        "order_lines",
+        "order_events",
+        "credit_ledger",
+        "credit_holds",
+        "dealer_balances",
+        "idempotency_keys",
+        "approval_requests",
+        "audit_log",
+    ] {
+        out.push(t.count(&format!("SELECT COUNT(*) AS n FROM {table}")).await);
+    }
+    // exposure moves without a row count changing
+    out.push(
+        t.count("SELECT CAST(COALESCE(SUM(exposure_fen), 0) AS BIGINT) AS n FROM dealer_balances")
+            .await,
+    );
+    out
+}
+
+#[tokio::test]
+async fn bad_orders_are_refused_and_leave_nothing_behind() {
+    let t = TestApp::spawn().await;
+    let api = Api {
+        t: &t,
+        token: t.token_for("desk").await,
+    };
+    let get = |path: &str| {
+        let req = t
+            .api_client()
+            .get(t.url(path))
+            .bearer_auth(&api.token)
+            .send();
+        async move { req.await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let dealer = get("/api/v1/dealers?status=active&limit=1").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let products: Vec<i64> = get("/api/v1/products?status=active")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(5)
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(products.len(), 5);
+    let order = |quantity: Value, extra: Value| {
+        let mut lines: Vec<Value> = products
+            .iter()
+            .map(|p| json!({ "product_id": p, "quantity": 1 }))
+            .collect();
+        lines[2]["quantity"] = quantity;
+        let mut body = json!({ "dealer_id": dealer, "lines": lines });
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                body[k] = v;
+            }
+        }
+        serde_json::to_vec(&body).unwrap()
+    };
+    let orders = "/api/v1/orders";
+    let post = reqwest::Method::POST;
+    let before = order_footprint(&t).await;
+
+    // quantities: negative, zero, beyond any money, not an integer, beyond i64
+    for (quantity, status, code) in [
+        (json!(-1), 422, None),
+        (json!(0), 422, None),
+        (json!(i64::MAX), 422, None),
+        (json!(1.5), 422, Some("request.invalid_field")),
+        (json!(1e30), 422, Some("request.invalid_field")),
+        (json!("3"), 422, Some("request.invalid_field")),
+    ] {
+        let res = api
+            .raw(
+                post.clone(),
+                orders,
+                Some("application/json"),
+                order(quantity.clone(), json!({})),
+            )
+            .await;
+        let p = problem(res).await;
+        assert_eq!(p.status, status, "quantity {quantity}: {:?}", p.body);
+        if let Some(code) = code {
+            assert_eq!(p.code, code, "quantity {quantity}");
+        }
+        assert!(
+            p.field.as_deref().is_some_and(|f| f.contains("quantity")),
+            "quantity {quantity}: the field at fault is named: {:?}",
+            p.body
+        );
+    }
+    let res = api
+        .raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            order(json!(99999999999999999999999_f64), json!({})),
+        )
+        .await;
+    assert_eq!(problem(res).await.status, 422);
+    // a price far beyond anything money can hold
+    let mut body: Value = serde_json::from_slice(&order(json!(1), json!({}))).unwrap();
+    body["lines"][0]["unit_price_fen"] = json!(i64::MAX);
+    body["lines"][0]["quantity"] = json!(1000);
+    let res = api
+        .raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+    let p = problem(res).await;
+    assert_eq!(p.status, 422, "{:?}", p.body);
+    body["lines"][0]["unit_price_fen"] = json!(-5);
+    body["lines"][0]["quantity"] = json!(1);
+    let p = problem(
+        api.raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(p.status, 422, "a negative price: {:?}", p.body);
+    // unknown dealers, huge and negative ids
+    for id in [json!(i64::MAX), json!(-1), json!(0)] {
+        let mut body: Value = serde_json::from_slice(&order(json!(1), json!({}))).unwrap();
+        body["dealer_id"] = id.clone();
+        let p = problem(
+            api.raw(
+                post.clone(),
+                orders,
+                Some("application/json"),
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (p.status, p.code.as_str()),
+            (422, "order.dealer_unknown"),
+            "dealer {id}"
+        );
+        assert_eq!(p.field.as_deref(), Some("dealer_id"));
+    }
+    // deeply nested JSON, in a field and as the whole body
+    let deep = format!(
+        "{{\"dealer_id\": {dealer}, \"lines\": {}{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    // (the type error at the first nested array comes before any depth limit)
+    let p = api
+        .refused(
+            post.clone(),
+            orders,
+            deep.into_bytes(),
+            422,
+            "request.invalid_field",
+        )
+        .await;
+    assert_eq!(p.field.as_deref(), Some("lines[0][0]"));
+    // an unknown field nested 100,000 deep is skipped without exhausting the stack; the order
+    // is then judged on what it says (no lines)
+    api.refused(
+        post.clone(),
+        orders,
+        format!(
+            "{{\"x\": {}1{}, \"dealer_id\": {dealer}, \"lines\": []}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        )
+        .into_bytes(),
+        422,
+        "order.no_lines",
+    )
+    .await;
+    // invalid UTF-8 inside the note
+    let mut bad_note = format!("{{\"dealer_id\": {dealer}, \"note\": \"ab").into_bytes();
+    bad_note.extend([0xed, 0xa0, 0x80]); // an encoded surrogate is not UTF-8
+    bad_note.extend(b"\", \"lines\": []}");
+    api.refused(post.clone(), orders, bad_note, 400, "request.invalid_json")
+        .await;
+    // a note too long, and a body too large
+    let p = problem(
+        api.raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            order(json!(1), json!({ "note": "n".repeat(2001) })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((p.status, p.code.as_str()), (422, "order.note_too_long"));
+    let p = problem(
+        api.raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            order(json!(1), json!({ "note": "n".repeat(2 * 1024 * 1024) })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((p.status, p.code.as_str()), (413, "request.too_large"));
+    // idempotency keys that are not visible ASCII
+    for key in ["", "a b", &"k".repeat(201)] {
+        let res = t
+            .api_client()
+            .post(t.url(orders))
+            .bearer_auth(&api.token)
+            .header("Idempotency-Key", key)
+            .header("content-type", "application/json")
+            .body(order(json!(1), json!({})))
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res).await;
+        assert_eq!(
+            (p.status, p.code.as_str()),
+            (422, "order.idempotency_key_invalid"),
+            "key {key:?}"
+        );
+    }
+    assert_eq!(
+        order_footprint(&t).await,
+        before,
+        "nothing of a refused order may be stored"
+    );
+
+    // Injection strings in the note are stored verbatim and shown escaped.
+    let nasty = "<script>alert('x')</script> '); DROP TABLE orders;-- \" OR 1=1";
+    let res = api
+        .raw(
+            post.clone(),
+            orders,
+            Some("application/json"),
+            order(json!(1), json!({ "note": nasty })),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["order"]["note"], nasty);
+    let id = created["order"]["id"].as_i64().unwrap();
+    assert!(t.count("SELECT COUNT(*) AS n FROM orders").await >= 1);
+    let c = t.sign_in_demo("desk").await;
+    let res = c.get(t.url(&format!("/orders/{id}"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "never raw");
+}

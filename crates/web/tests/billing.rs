@@ -548,3 +548,270 @@ async fn credit_notes_lower_what_an_invoice_owes_and_never_below_zero() {
     assert_eq!(done.invoice.status, "paid");
     check_clean(&t).await;
 }
+
+#[tokio::test]
+async fn payments_and_credit_notes_have_their_pages() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let d = dealer(&t, "C-SH1", "rep.sh1.1", 1_000_000).await;
+    let order = confirmed_order(&t, d, c.product, 10).await;
+    let (_, first) = shipment(&t, order, 3, Stage::Invoiced).await;
+    let (_, second) = shipment(&t, order, 4, Stage::Invoiced).await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let bill = t.sign_in_demo("billing").await;
+    let csrf = t.csrf_of(&bill).await;
+
+    // a payment recorded on the receivables panel opens on its own page with its allocations
+    let res = bill
+        .post(t.url(&format!("/dealers/{d}/payments")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("amount", "5.00"),
+            ("method", "bank_transfer"),
+            ("reference", "BOC-778"),
+            ("allocation", "oldest_first"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let at = salesos_test_support::location(&res);
+    assert!(at.starts_with("/payments/"), "{at}");
+    let html = bill
+        .get(t.url(&at))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("data-testid=\"allocation-row\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains(&format!("/invoices/{first}\"")));
+    assert!(html.contains(&format!("/invoices/{second}\"")));
+    assert!(html.contains("BOC-778"));
+    // 3.00 to the first invoice, 2.00 to the second, nothing left over
+    let allocated = html
+        .split("data-testid=\"payment-allocated\">")
+        .nth(1)
+        .unwrap();
+    assert!(allocated.starts_with("5.00"), "{allocated}");
+
+    // the list, filtered by dealer, and its export
+    let html = bill
+        .get(t.url(&format!("/payments?dealer_id={d}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("data-testid=\"payment-row\"").count(),
+        1,
+        "{html}"
+    );
+    let res = bill
+        .get(t.url(&format!("/payments/export?format=csv&dealer_id={d}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("BOC-778") && csv.contains("5.00"), "{csv}");
+
+    // a credit note from the invoice page: bad amounts at the field, nothing written
+    let cn = |amount: &'static str, reason: &'static str| {
+        let bill = bill.clone();
+        let csrf = csrf.clone();
+        let t = &t;
+        async move {
+            bill.post(t.url(&format!("/invoices/{second}/credit-notes")))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("amount", amount),
+                    ("reason", reason),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (amount, reason, field) in [
+        ("abc", "price", "amount_fen"),
+        ("2.01", "price", "amount_fen"),
+        ("1.00", " ", "reason"),
+    ] {
+        let res = cn(amount, reason).await;
+        assert_eq!(res.status(), 422, "{amount} {reason}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("data-field=\"{field}\"")),
+            "{amount}/{reason}: error at {field}: {html}"
+        );
+    }
+    assert_eq!(t.count("SELECT COUNT(*) AS n FROM credit_notes").await, 0);
+    let res = cn("0.50", "price adjustment").await;
+    assert_eq!(res.status(), 303);
+    let html = bill
+        .get(t.url(&format!("/invoices/{second}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("price adjustment"));
+    assert!(html.contains("data-testid=\"invoice-open\">1.50"), "{html}");
+    // the invoice prints: a print button, and its forms are marked not to print
+    assert!(html.contains("data-print"));
+    assert!(html.contains("class=\"form noprint\" data-testid=\"credit-note-form\""));
+
+    // the invoice list filters by status and exports the same rows
+    let html = bill
+        .get(t.url(&format!("/invoices?status=paid&dealer_id={d}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("data-testid=\"invoice-row\"").count(),
+        1,
+        "{html}"
+    );
+    let res = bill
+        .get(t.url(&format!(
+            "/invoices/export?format=csv&status=open&dealer_id={d}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "only the open one: {csv}");
+
+    // scope: a rep of another city sees neither the payment nor may a rep issue credit notes
+    let other = t.sign_in_demo("rep.js1.1").await;
+    assert_eq!(other.get(t.url(&at)).send().await.unwrap().status(), 404);
+    let rep = t.sign_in_demo("rep.sh1.1").await;
+    assert_eq!(rep.get(t.url(&at)).send().await.unwrap().status(), 200);
+    let rep_csrf = t.csrf_of(&rep).await;
+    let res = rep
+        .post(t.url(&format!("/invoices/{second}/credit-notes")))
+        .form(&[
+            ("_csrf", rep_csrf.as_str()),
+            ("amount", "0.10"),
+            ("reason", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    check_clean(&t).await;
+}
+
+#[tokio::test]
+async fn credit_notes_are_listed_and_shown_in_scope() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let east = dealer(&t, "C-SH1", "rep.sh1.1", 1_000_000).await;
+    let north = dealer(&t, "C-BJ1", "rep.bj1.1", 1_000_000).await;
+    let bill = t.actor("billing").await;
+    let mut notes = Vec::new();
+    for d in [east, north] {
+        let order = confirmed_order(&t, d, c.product, 10).await;
+        let (_, inv) = shipment(&t, order, 10, Stage::Invoiced).await;
+        let after = billing::credit_note(&t.app, &bill, inv.unwrap(), 120, Some("破损补偿".into()))
+            .await
+            .unwrap();
+        notes.push((
+            after.credit_notes[0].id,
+            after.credit_notes[0].number.clone(),
+        ));
+    }
+    // over the API: the East rep sees the East note only; another's is "not found"
+    let rep = t.token_for("rep.sh1.1").await;
+    let res = t
+        .api_client()
+        .get(t.url("/api/v1/credit-notes"))
+        .bearer_auth(&rep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.unwrap();
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![notes[0].0]);
+    assert_eq!(list[0]["amount_fen"], 120);
+    assert_eq!(list[0]["dealer_id"], east);
+    assert!(list[0]["invoice_number"].as_str().is_some());
+    let res = t
+        .api_client()
+        .get(t.url(&format!("/api/v1/credit-notes/{}", notes[1].0)))
+        .bearer_auth(&rep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await.status, 404);
+    let res = t
+        .api_client()
+        .get(t.url("/api/v1/credit-notes?dealer_id=abc"))
+        .bearer_auth(&rep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await.status, 400);
+    // the pages: list, one note, the export
+    let page = t.sign_in_demo("billing").await;
+    let html = page
+        .get(t.url("/credit-notes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("data-testid=\"credit-note-row\"").count(), 2);
+    let html = page
+        .get(t.url(&format!("/credit-notes/{}", notes[0].0)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("破损补偿") && html.contains(&notes[0].1));
+    assert!(
+        html.contains("data-testid=\"credit-note-amount\">1.20"),
+        "{html}"
+    );
+    let csv = page
+        .get(t.url(&format!(
+            "/credit-notes/export?format=csv&dealer_id={north}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(&notes[1].1));
+    let other = t.sign_in_demo("rep.sh1.1").await;
+    let res = other
+        .get(t.url(&format!("/credit-notes/{}", notes[1].0)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}

@@ -547,3 +547,235 @@ async fn catalogue_pages() {
         404
     );
 }
+
+#[tokio::test]
+async fn products_lines_and_quotas_are_managed_in_the_browser_pages() {
+    let t = TestApp::spawn().await;
+    let admin = t.sign_in_demo("admin").await;
+    let csrf = t.csrf_of(&admin).await;
+    let page = |path: &'static str| {
+        let admin = admin.clone();
+        let t = &t;
+        async move {
+            admin
+                .get(t.url(path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page("/catalogue").await;
+    assert!(html.contains("data-testid=\"new-product\""));
+    assert!(html.contains("data-testid=\"line-form\""));
+
+    // a product line: a bad code is refused at its field, what was typed stays
+    let res = admin
+        .post(t.url("/product-lines"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("code", "bad code!"),
+            ("name_zh", "茶饮"),
+            ("name_en", "Tea"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-field=\"code\""), "{html}");
+    assert!(html.contains("value=\"茶饮\""), "typed values are kept");
+    let res = admin
+        .post(t.url("/product-lines"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("code", "PG-TEA"),
+            ("name_zh", "茶饮"),
+            ("name_en", "Tea"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let line = builders::line_id(&t, "PG-TEA").await;
+
+    // a product: bad case size and tax rate at their fields; nothing written
+    let product_form = |code: &'static str, case_size: &'static str, tax: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("code", code.to_string()),
+            ("name_zh", "乌龙茶 500ml".to_string()),
+            ("name_en", "Oolong tea 500ml".to_string()),
+            ("line_id", line.to_string()),
+            ("unit", "瓶".to_string()),
+            ("case_size", case_size.to_string()),
+            ("tax_percent", tax.to_string()),
+            ("status", "active".to_string()),
+        ]
+    };
+    for (case_size, tax, field) in [
+        ("0", "13", "case_size"),
+        ("twelve", "13", "case_size"),
+        ("12", "13.555", "tax_rate_bp"),
+        ("12", "101", "tax_rate_bp"),
+    ] {
+        let res = admin
+            .post(t.url("/products"))
+            .form(&product_form("PG-OOLONG", case_size, tax))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{case_size} {tax}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("data-field=\"{field}\"")),
+            "{field}: {html}"
+        );
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM products WHERE code = 'PG-OOLONG'")
+            .await,
+        0
+    );
+    let res = admin
+        .post(t.url("/products"))
+        .form(&product_form("PG-OOLONG", "12", "9.5"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let at = salesos_test_support::location(&res);
+    let id = builders::product_id(&t, "PG-OOLONG").await;
+    assert_eq!(at, format!("/products/{id}"));
+    assert_eq!(
+        t.count(&format!(
+            "SELECT tax_rate_bp AS n FROM products WHERE id = {id}"
+        ))
+        .await,
+        950
+    );
+    // the same code twice: a clash at the code, not an error page
+    let res = admin
+        .post(t.url("/products"))
+        .form(&product_form("PG-OOLONG", "12", "9"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+    // edit: the case size changes, the code stays
+    let mut edit = product_form("IGNORED", "24", "13");
+    edit.retain(|(k, _)| *k != "code");
+    let res = admin
+        .post(t.url(&format!("/products/{id}")))
+        .form(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = admin
+        .get(t.url(&at))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("value=\"24\""), "{html}");
+    assert!(html.contains("PG-OOLONG"));
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'product' AND entity_id = {id}"
+        ))
+        .await,
+        2
+    );
+    // a rep sees the product but no form, and may not change it
+    let rep = t.sign_in_demo("rep.sh1.1").await;
+    let html = rep
+        .get(t.url(&at))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"product-show\""));
+    assert!(!html.contains("data-testid=\"product-form\""));
+    let rep_csrf = t.csrf_of(&rep).await;
+    let mut rep_edit = edit.clone();
+    rep_edit[0].1 = rep_csrf;
+    let res = rep
+        .post(t.url(&format!("/products/{id}")))
+        .form(&rep_edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        rep.get(t.url("/products/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // a quota for a city: a bad month at its field, then set and listed
+    let city = t.node_id("C-SH1").await;
+    let quota = |period: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("product_id", id.to_string()),
+            ("node_id", city.to_string()),
+            ("period", period.to_string()),
+            ("quantity", "500".to_string()),
+        ]
+    };
+    let res = admin
+        .post(t.url("/quotas"))
+        .form(&quota("July"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("data-field=\"period\""));
+    let res = admin
+        .post(t.url("/quotas"))
+        .form(&quota("2030-07"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = page("/quotas").await;
+    assert!(html.contains("data-testid=\"quota-form\""));
+    let html = admin
+        .get(t.url("/quotas?period=2030-07"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("data-testid=\"quota-row\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        html.contains("PG-OOLONG") && html.contains(">500<"),
+        "{html}"
+    );
+    // the rep reads the quotas but cannot set one
+    let html = rep
+        .get(t.url("/quotas?period=2030-07"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"quota-row\""));
+    assert!(!html.contains("data-testid=\"quota-form\""));
+}

@@ -799,3 +799,248 @@ async fn the_credit_panel_asks_for_temporary_credit() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_order_page_edits_lines_rechecks_credit_and_changes_owners() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    // the limit fits 50 units at 1.00, not 100
+    let d = dealer(&t, "C-SH1", "rep.sh1.1", 5_000).await;
+    let order = salesos_test_support::billing_fixtures::confirmed_order(&t, d, c.product, 10).await;
+    let desk = t.sign_in_demo("desk").await;
+    let csrf = t.csrf_of(&desk).await;
+    let html = desk
+        .get(t.url(&format!("/orders/{order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"order-lines-form\""), "{html}");
+    assert!(html.contains("data-testid=\"order-owners-form\""));
+    // bad input: a quantity that is not a number, shown next to the quantities; nothing changed
+    let edit = |qty: &'static str| {
+        let desk = desk.clone();
+        let csrf = csrf.clone();
+        let t = &t;
+        async move {
+            desk.post(t.url(&format!("/orders/{order}/lines")))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("rows", "4"),
+                    ("product_1", &c.product.to_string()),
+                    ("quantity_1", qty),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = edit("lots").await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("data-field=\"lines.quantity\""),
+        "the error is at the quantities: {html}"
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT quantity AS n FROM order_lines WHERE order_id = {order}"
+        ))
+        .await,
+        10
+    );
+    // within the limit: still confirmed, the new total shown
+    let res = edit("40").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/orders/{order}"));
+    let html = desk
+        .get(t.url(&format!("/orders/{order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("badge confirmed"), "{html}");
+    assert!(
+        html.contains("40.00"),
+        "the total follows the lines: {html}"
+    );
+    // beyond the limit: the credit check runs again and the order goes on hold
+    let res = edit("100").await;
+    assert_eq!(res.status(), 303);
+    let html = desk
+        .get(t.url(&format!("/orders/{order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("badge on_hold"), "{html}");
+    assert!(
+        html.contains("data-testid=\"order-hold\" data-status=\"open\""),
+        "{html}"
+    );
+    let o = salesos_app::orders::get(&t.app, &t.actor("desk").await, order)
+        .await
+        .unwrap();
+    assert_eq!(o.order.status, "on_hold");
+    assert_eq!(o.events.last().unwrap().action, "hold");
+    // a line removed by clearing its quantity; without the CSRF token nothing happens
+    let res = desk
+        .post(t.url(&format!("/orders/{order}/lines")))
+        .form(&[
+            ("product_1", c.product.to_string()),
+            ("quantity_1", "1".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // owners: someone without the role is refused at the field, a billing rep accepted
+    let rep = t.person_id("rep.sh1.1").await;
+    let res = desk
+        .post(t.url(&format!("/orders/{order}/owners")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("billing_rep_id", &rep.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-field=\"billing_rep_id\""), "{html}");
+    let billing = t.person_id("billing").await;
+    let html = desk
+        .get(t.url(&format!("/orders/{order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("<option value=\"{billing}\" selected>")),
+        "the current billing rep is chosen: {html}"
+    );
+    let billing_choices = html
+        .split("data-testid=\"owner-billing_rep_id\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</select>").next())
+        .unwrap();
+    assert!(
+        !billing_choices.contains(&format!("<option value=\"{rep}\"")),
+        "a rep is no choice: {billing_choices}"
+    );
+    let res = desk
+        .post(t.url(&format!("/orders/{order}/owners")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("billing_rep_id", &billing.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM order_events WHERE action = 'owners' AND order_id = {order}"
+        ))
+        .await,
+        1
+    );
+    // a rep of another city cannot reach the order at all
+    let other = t.sign_in_demo("rep.js1.1").await;
+    let other_csrf = t.csrf_of(&other).await;
+    let res = other
+        .post(t.url(&format!("/orders/{order}/lines")))
+        .form(&[
+            ("_csrf", other_csrf.as_str()),
+            ("product_1", &c.product.to_string()),
+            ("quantity_1", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn the_order_list_filters_by_date_and_exports_what_it_shows() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let d = dealer(&t, "C-SH1", "rep.sh1.1", 1_000_000).await;
+    let _ = c;
+    salesos_test_support::order_fixtures::history_order(
+        &t.app.store,
+        d,
+        "2020-03-04",
+        1_234,
+        "closed",
+    )
+    .await;
+    let old = t
+        .count(&format!(
+            "SELECT id AS n FROM orders WHERE order_date = '2020-03-04' AND dealer_id = {d}"
+        ))
+        .await;
+    let desk = t.sign_in_demo("desk").await;
+    let html = desk
+        .get(t.url("/orders?from=2020-03-01&to=2020-03-31"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("data-testid=\"order-row\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(html.contains(&format!("/orders/{old}\"")));
+    let export = html
+        .split("href=\"/orders/export?format=csv")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        export.contains("from=2020-03-01") && export.contains("to=2020-03-31"),
+        "the export keeps the filter: {export}"
+    );
+    let res = desk
+        .get(t.url("/orders/export?format=csv&from=2020-03-01&to=2020-03-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("2020-03-04"), "{csv}");
+    let res = desk.get(t.url("/orders/export")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    // a person without ViewOrders is refused
+    let admin = t.sign_in_demo("admin").await;
+    assert_eq!(
+        admin
+            .get(t.url("/orders/export"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}

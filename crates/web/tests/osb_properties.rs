@@ -5,16 +5,27 @@
 //! exposure equals its full recomputation, invoice open amounts are never negative and equal
 //! gross less allocations, payments are fully accounted (allocated + unallocated), the
 //! receivables ledger agrees with open invoices and credit, and nothing ships beyond what was
-//! ordered. A refused step must be a 4xx-kind error, never an internal one.
+//! ordered. Returns run through the same sequences — requests of random size (often too
+//! big), approvals, rejections, partial receipt, inspection with rejected units, credit notes
+//! and cancellations — and no return ever exceeds what was sold: per invoice line, the units
+//! held by returns never pass the invoiced quantity, the credited units neither, and the
+//! return credits never pass the line's amount. A refused step must be a 4xx-kind error,
+//! never an internal one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use salesos_app::billing::{self, ChosenAllocation, PaymentInput};
 use salesos_app::orders::{self, Created, LineInput, NewOrderInput};
+use salesos_app::returns::{
+    self, InspectInput, InspectLineInput, NewReturnInput, ReceiveInput, ReceiveLineInput,
+    ReturnLineInput,
+};
 use salesos_app::shipments::{
     self, DeliveryInput, DeliveryLineInput, NewShipmentInput, ShipLineInput,
 };
 use salesos_app::AppError;
+use salesos_domain::approvals::Decision;
 use salesos_test_support::order_fixtures::{catalogue, dealer};
+use salesos_test_support::return_fixtures::decide_pending;
 use salesos_test_support::TestApp;
 
 struct Rng(u64);
@@ -73,6 +84,37 @@ async fn shipped_within_ordered(t: &TestApp) {
     assert_eq!(negative, 0, "an invoice's open amount is out of range");
 }
 
+async fn assert_clean(t: &TestApp, what: &str) {
+    let mut conn = t.app.store.read().await.unwrap();
+    let problems = salesos_store::check::run(&mut conn).await.unwrap();
+    drop(conn);
+    assert!(problems.is_empty(), "{what}: {problems:?}");
+    returns_within_sold(t).await;
+}
+
+/// No return exceeds what was sold, however the steps were ordered.
+async fn returns_within_sold(t: &TestApp) {
+    let over_held = t
+        .count(
+            "SELECT COUNT(*) AS n FROM invoice_lines l WHERE l.quantity < \
+             COALESCE((SELECT SUM(rl.held_qty) FROM return_lines rl WHERE rl.invoice_line_id = l.id), 0)",
+        )
+        .await;
+    assert_eq!(
+        over_held, 0,
+        "returns hold more units than the invoice line sold"
+    );
+    let over_credited = t
+        .count(
+            "SELECT COUNT(*) AS n FROM invoice_lines l WHERE l.quantity < \
+             COALESCE((SELECT SUM(rl.accepted_qty) FROM return_lines rl JOIN returns r ON r.id = rl.return_id \
+             WHERE rl.invoice_line_id = l.id AND r.status = 'credited'), 0) \
+             OR l.gross_fen < COALESCE((SELECT SUM(rl.credit_fen) FROM return_lines rl WHERE rl.invoice_line_id = l.id), 0)",
+        )
+        .await;
+    assert_eq!(over_credited, 0, "returns credited more than was sold");
+}
+
 /// A shipment in `status` (mostly), else any known one.
 async fn shipment_in(t: &TestApp, rng: &mut Rng, ids: &[i64], status: &str) -> Option<i64> {
     let wh = t.actor("warehouse").await;
@@ -105,16 +147,17 @@ async fn random_order_to_cash_sequences_keep_every_balance_right() {
         dealer(&t, "C-SH1", "rep.sh1.1", 500_000).await,
         dealer(&t, "C-JS1", "rep.js1.1", 30_000).await,
     ];
-    let steps: u64 = 120;
+    let steps: u64 = 200;
     for seed in [0x9e37_79b9_7f4a_7c15u64, 0x2545_f491_4f6c_dd1du64] {
         let mut rng = Rng(seed);
         let (mut order_ids, mut shipment_ids, mut invoice_ids) =
             (Vec::<i64>::new(), Vec::<i64>::new(), Vec::<i64>::new());
+        let mut return_ids = Vec::<i64>::new();
         for step in 0..steps {
             let op = if order_ids.is_empty() {
                 0
             } else {
-                rng.below(12)
+                rng.below(17)
             };
             let what = match op {
                 0 | 1 => {
@@ -318,6 +361,133 @@ async fn random_order_to_cash_sequences_keep_every_balance_right() {
                     }
                     "pay twice"
                 }
+                12 | 13 => {
+                    // a return of a random size, often more than is left, mostly of an
+                    // invoice that is not cancelled
+                    let live: Vec<i64> = billing::list_invoices(
+                        &t.app,
+                        &bill,
+                        &salesos_store::billing::InvoiceFilter {
+                            limit: 1000,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .iter()
+                    .filter(|i| i.status != "cancelled" && invoice_ids.contains(&i.id))
+                    .map(|i| i.id)
+                    .collect();
+                    let pick = if live.is_empty() || rng.below(6) == 0 {
+                        rng.pick(&invoice_ids)
+                    } else {
+                        rng.pick(&live)
+                    };
+                    if let Some(i) = pick {
+                        let line_no = 1 + rng.below(2) as i64;
+                        let qty = if rng.below(4) == 0 {
+                            1 + rng.below(12) as i64
+                        } else {
+                            1 + rng.below(3) as i64
+                        };
+                        let left = returns::returnable(&t.app, &desk, i)
+                            .await
+                            .unwrap()
+                            .lines
+                            .iter()
+                            .find(|l| l.line_no == line_no)
+                            .map(|l| l.returnable());
+                        let input = NewReturnInput {
+                            reason: Some("random".into()),
+                            note: None,
+                            lines: vec![ReturnLineInput {
+                                line_no,
+                                quantity: qty,
+                                reason: None,
+                            }],
+                        };
+                        let r = returns::request(&t.app, &desk, i, input).await;
+                        if left.is_none_or(|left| qty > left) {
+                            assert!(r.is_err(), "returning {qty} of {left:?} must be refused");
+                        }
+                        if let Some(r) = acceptable(r, "return") {
+                            return_ids.push(r.ret.id);
+                        }
+                    }
+                    "return"
+                }
+                14..=16 => {
+                    // the next steps of a random return, or a cancellation
+                    let chosen = rng.pick(&return_ids);
+                    for _ in 0..2 + rng.below(4) {
+                        let Some(id) = chosen else { break };
+                        let r = returns::get(&t.app, &desk, id).await.unwrap();
+                        match (r.ret.status.as_str(), rng.below(6)) {
+                            ("requested" | "approved" | "sent_back", 0) => {
+                                acceptable(
+                                    returns::cancel(&t.app, &desk, id, Some("random".into())).await,
+                                    "cancel return",
+                                );
+                            }
+                            ("requested", n) => {
+                                let decision = match n {
+                                    1 => Decision::Reject,
+                                    2 => Decision::SendBack,
+                                    _ => Decision::Approve,
+                                };
+                                decide_pending(&t, "return", id, decision).await;
+                            }
+                            ("sent_back", _) => {
+                                acceptable(returns::resubmit(&t.app, &desk, id).await, "resubmit");
+                            }
+                            ("approved", _) => {
+                                let lines = r
+                                    .lines
+                                    .iter()
+                                    .map(|l| ReceiveLineInput {
+                                        line_id: l.id,
+                                        received_qty: rng.below(l.quantity as u64 + 1) as i64,
+                                    })
+                                    .collect();
+                                let input = ReceiveInput {
+                                    received_on: None,
+                                    lines,
+                                };
+                                acceptable(
+                                    returns::receive(&t.app, &wh, id, input).await,
+                                    "receive",
+                                );
+                            }
+                            ("received", _) => {
+                                let lines = r
+                                    .lines
+                                    .iter()
+                                    .map(|l| InspectLineInput {
+                                        line_id: l.id,
+                                        accepted_qty: rng
+                                            .below(l.received_qty.unwrap_or(0) as u64 + 1)
+                                            as i64,
+                                        reject_reason: Some("random".into()),
+                                        disposition: Some("scrap".into()),
+                                    })
+                                    .collect();
+                                acceptable(
+                                    returns::inspect(&t.app, &wh, id, InspectInput { lines }).await,
+                                    "inspect",
+                                );
+                            }
+                            ("inspected", _) => {
+                                acceptable(
+                                    returns::credit(&t.app, &bill, id, None).await,
+                                    "credit return",
+                                );
+                            }
+                            _ => {}
+                        }
+                        assert_clean(&t, &format!("seed {seed:x} step {step} (return {id})")).await;
+                    }
+                    "return step"
+                }
                 _ => {
                     let o = rng.pick(&order_ids).unwrap();
                     acceptable(orders::cancel(&t.app, &desk, o, None).await, "cancel order");
@@ -332,6 +502,7 @@ async fn random_order_to_cash_sequences_keep_every_balance_right() {
                 "seed {seed:x} step {step} ({what}): {problems:?}"
             );
             shipped_within_ordered(&t).await;
+            returns_within_sold(&t).await;
         }
         assert!(!invoice_ids.is_empty(), "the sequence reached invoicing");
     }
@@ -344,6 +515,11 @@ async fn random_order_to_cash_sequences_keep_every_balance_right() {
         ),
         ("payments WHERE unallocated_fen > 0", "unallocated credit"),
         ("credit_notes", "credit notes"),
+        ("returns WHERE status = 'credited'", "credited returns"),
+        (
+            "returns WHERE status IN ('rejected', 'cancelled', 'closed')",
+            "refused returns",
+        ),
     ] {
         let n = t.count(&format!("SELECT COUNT(*) AS n FROM {table}")).await;
         eprintln!("{what}: {n}");

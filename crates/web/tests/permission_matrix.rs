@@ -59,7 +59,9 @@ const PUBLIC_ROUTES: [(&str, &str); 6] = [
 ];
 
 /// Signed-in routes that act only on the caller themself (no record in the path).
-const SELF_ROUTES: [(&str, &str); 8] = [
+const SELF_ROUTES: [(&str, &str); 10] = [
+    ("GET", "/api/v1/dashboard"),
+    ("GET", "/home/export"),
     ("GET", "/api/v1/me"),
     ("PUT", "/api/v1/me/locale"),
     ("POST", "/api/v1/me/password"),
@@ -133,9 +135,15 @@ fn every_route_has_a_scope_rule() {
             | Target::Shipment
             | Target::Invoice
             | Target::Payment
+            | Target::Return
+            | Target::Transfer
+            | Target::Delegation
+            | Target::CreditNote
             | Target::Dealer
             | Target::Product
-            | Target::PriceList => {
+            | Target::PriceList
+            | Target::SalesTarget
+            | Target::Plan => {
                 if !path.contains("{id}") {
                     problems.push(format!("{} has a target but no {{id}}", name(&def)));
                 }
@@ -190,6 +198,8 @@ struct Ctx {
     dx_price_list: i64,
     /// shipments & billing: a confirmed order with plenty still to ship (dealer at C-SH1)
     ship_order: i64,
+    /// targets: the company's 2030 target new targets name as their parent
+    target_parent: i64,
 }
 
 impl Ctx {
@@ -205,6 +215,7 @@ impl Ctx {
             dx_line: 1,
             dx_price_list: 1,
             ship_order: 1,
+            target_parent: 1,
         }
     }
 }
@@ -272,9 +283,33 @@ impl Fixture {
                 "order_id": c.ship_order, "lines": [{ "line_no": 1, "quantity": 1 }], "carrier": "matrix",
             })),
             ("POST", "/api/v1/shipments/{id}/ship") | ("POST", "/api/v1/shipments/{id}/deliver") | ("POST", "/api/v1/shipments/{id}/invoice") => Body::None,
+            ("POST", "/api/v1/shipments/{id}/pack") => Body::None,
+            ("POST", "/api/v1/shipments/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
+            ("DELETE", "/api/v1/delegations/{id}") => Body::None,
             ("POST", "/api/v1/invoices/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
             ("POST", "/api/v1/invoices/{id}/credit-notes") => Body::Json(json!({ "amount_fen": 10, "reason": "matrix" })),
+            ("POST", "/api/v1/transfers") => Body::Json(json!({ "source_dealer_id": 0, "target_dealer_id": 0, "lines": [{ "product_id": 0, "quantity": 1, "unit_price_fen": 50 }] })),
+            ("POST", "/api/v1/transfers/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/invoices/{id}/returns") => Body::Json(json!({ "reason": "matrix", "lines": [{ "line_no": 1, "quantity": 1 }] })),
+            ("POST", "/api/v1/returns/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/returns/{id}/resubmit") | ("POST", "/api/v1/returns/{id}/receive") | ("POST", "/api/v1/returns/{id}/inspect") | ("POST", "/api/v1/returns/{id}/credit") => Body::None,
             ("POST", "/api/v1/dealers/{id}/payments") => Body::Json(json!({ "amount_fen": 1000 })),
+            // plans and targets (a throwaway 2030-Q1 target of 1200 / 2030 plan per write)
+            ("POST", "/api/v1/targets") => Body::Json(json!({
+                "metric": "ordered_amount", "amount": 100, "owner_node": c.c_sh1, "period": "2030-03", "parent_id": c.target_parent,
+            })),
+            ("PATCH", "/api/v1/targets/{id}") => Body::Json(json!({ "amount": 1200 })),
+            ("POST", "/api/v1/targets/{id}/submission") => Body::Json(json!({ "amount": 1100 })),
+            ("POST", "/api/v1/targets/{id}/cascade-proposal") => Body::Json(json!({ "by": "months" })),
+            ("POST", "/api/v1/targets/{id}/cascade") => Body::Json(json!({ "parts": [
+                { "period": "2030-01", "amount": 400 }, { "period": "2030-02", "amount": 400 }, { "period": "2030-03", "amount": 400 },
+            ] })),
+            ("POST", "/api/v1/plans") => Body::Json(json!({ "name": format!("matrix {n}"), "top": {
+                "metric": "ordered_amount", "amount": 100, "owner_node": c.c_sh1, "period": "2030", "parent_id": c.target_parent,
+            } })),
+            ("POST", "/api/v1/plans/{id}/submit") => Body::None,
+            ("POST", "/api/v1/plans/{id}/versions") => Body::Json(json!({ "reason": "matrix" })),
+            ("POST", "/api/v1/focus") => Body::Json(json!({ "month": "2030-01", "items": [{ "title": format!("matrix {n}") }] })),
             // dealers & catalogue (API); field staff add dealers they own at their own unit
             ("POST", "/api/v1/dealers") if field_staff => Body::Json(json!({
                 "code": format!("MXD-{n}"), "name": format!("矩阵经销商{n}"),
@@ -302,6 +337,9 @@ impl Fixture {
                 "product_id": c.dx_product, "price_fen": 1000, "valid_from": future_day(n),
             })),
             ("POST", "/api/v1/quotas") => Body::Json(json!({ "product_id": c.dx_product, "node_id": c.c_sh1, "period": "2030-01", "quantity": 10 })),
+            // imports (API): a check (dry run) of a one-line CSV writes nothing ("code\nX\n")
+            ("POST", "/api/v1/imports/dealers") | ("POST", "/api/v1/imports/products") | ("POST", "/api/v1/imports/prices")
+            | ("POST", "/api/v1/imports/receivables") | ("POST", "/api/v1/imports/orders") => Body::Json(json!({ "content_base64": "Y29kZQpYCg==", "dry_run": true })),
             // dealers & catalogue (pages)
             ("POST", "/dealers") if field_staff => f(&[("code", format!("MXDP-{n}")), ("name", format!("矩阵页面经销商{n}"))]),
             ("POST", "/dealers") => f(&[
@@ -323,6 +361,31 @@ impl Fixture {
             ("POST", "/shipments") => f(&[("order_id", c.ship_order.to_string()), ("qty_1", "1".into()), ("carrier", "matrix".into())]),
             ("POST", "/shipments/{id}/ship") | ("POST", "/shipments/{id}/deliver") | ("POST", "/shipments/{id}/invoice") => f(&[]),
             ("POST", "/invoices/{id}/cancel") => f(&[("reason", "matrix".into())]),
+            ("POST", "/invoices/{id}/credit-notes") => f(&[("amount", "0.10".into()), ("reason", "matrix".into())]),
+            ("POST", "/products") => f(&[
+                ("code", format!("MXPP-{n}")), ("name_zh", "矩阵".into()), ("name_en", "Matrix".into()),
+                ("line_id", c.dx_line.to_string()), ("unit", "瓶".into()), ("case_size", "12".into()), ("tax_percent", "13".into()),
+            ]),
+            ("POST", "/products/{id}") => f(&[
+                ("name_zh", "柠檬茶 500ml".into()), ("name_en", "Lemon tea 500ml".into()), ("line_id", c.dx_line.to_string()),
+                ("unit", "瓶".into()), ("case_size", "15".into()), ("tax_percent", "13".into()),
+            ]),
+            ("POST", "/product-lines") => f(&[("code", format!("MXLP-{n}")), ("name_zh", "矩阵".into()), ("name_en", "Matrix".into())]),
+            ("POST", "/quotas") => f(&[
+                ("product_id", c.dx_product.to_string()), ("node_id", c.c_sh1.to_string()),
+                ("period", "2030-02".into()), ("quantity", "10".into()),
+            ]),
+            ("POST", "/transfers") => f(&[("source_dealer_id", "0".into()), ("target_dealer_id", "0".into()), ("product_1", "0".into()), ("qty_1", "1".into()), ("price_1", "0.50".into())]),
+            ("POST", "/transfers/{id}/cancel") => f(&[("reason", "matrix".into())]),
+            ("POST", "/invoices/{id}/returns") => f(&[("reason", "matrix".into()), ("qty_1", "1".into())]),
+            ("POST", "/returns/{id}/cancel") => f(&[("reason", "matrix".into())]),
+            ("POST", "/returns/{id}/resubmit") | ("POST", "/returns/{id}/receive") | ("POST", "/returns/{id}/inspect") | ("POST", "/returns/{id}/credit") => f(&[]),
+            ("POST", "/shipments/{id}/pack") => f(&[]),
+            ("POST", "/shipments/{id}/cancel") => f(&[("reason", "matrix".into())]),
+            ("POST", "/orders/{id}/lines") => f(&[("product_1", c.product.to_string()), ("quantity_1", "2".into())]),
+            ("POST", "/orders/{id}/owners") => f(&[]),
+            ("POST", "/approvals/delegations") => f(&[("to_person", "0".into()), ("valid_to", "2999-01-01".into())]),
+            ("POST", "/approvals/delegations/{id}/revoke") => f(&[]),
             ("POST", "/dealers/{id}/payments") => f(&[("amount", "10.00".into())]),
             ("POST", "/approvals/{id}/approve") => f(&[]),
             ("POST", "/approvals/{id}/reject") | ("POST", "/approvals/{id}/send-back") => f(&[("reason", "matrix".into())]),
@@ -491,6 +554,7 @@ struct Matrix<'a> {
     t: &'a TestApp,
     ctx: Ctx,
     ox: OrderFixtures,
+    tx: salesos_test_support::target_fixtures::MatrixTargets,
     admin_token: String,
     failures: Vec<String>,
     checked: usize,
@@ -656,7 +720,10 @@ impl Matrix<'_> {
             | Target::Approval
             | Target::Shipment
             | Target::Invoice
-            | Target::Payment => {
+            | Target::Payment
+            | Target::Return
+            | Target::Transfer
+            | Target::CreditNote => {
                 let (inside, outside) = match def.target {
                     Target::Order => self.ox.orders_of(w.login),
                     Target::Approval => self.ox.approvals_of(w.login),
@@ -678,6 +745,63 @@ impl Matrix<'_> {
                     case: Case::Missing,
                     path: fill(MISSING),
                     detail: format!("no such {:?}", def.target),
+                });
+            }
+            Target::SalesTarget | Target::Plan => {
+                let (inside, outside) = if def.target == Target::Plan {
+                    self.tx.plans_of(w.login)
+                } else {
+                    self.tx.targets_of(w.login)
+                };
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(inside),
+                    detail: format!("{:?} {inside} in scope", def.target),
+                });
+                if let Some(o) = outside {
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(o),
+                        detail: format!("{:?} {o} out of scope", def.target),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: format!("no such {:?}", def.target),
+                });
+            }
+            Target::Delegation => {
+                // the caller's own delegation (someone else's when they cannot delegate, so
+                // the refusal is for the capability), another person's, and none at all
+                let own_from = if w.role.can(Capability::Approve) {
+                    w.id
+                } else {
+                    self.ox.director
+                };
+                let other_from = if w.id == self.ox.director {
+                    self.ox.mm_e
+                } else {
+                    self.ox.director
+                };
+                let own = self.ox.throwaway_delegation(self.t, own_from).await;
+                out.push(Attempt {
+                    case: Case::InScope,
+                    path: fill(own),
+                    detail: format!("delegation {own} of the caller"),
+                });
+                if other_from != own_from {
+                    let other = self.ox.throwaway_delegation(self.t, other_from).await;
+                    out.push(Attempt {
+                        case: Case::OutOfScope,
+                        path: fill(other),
+                        detail: format!("delegation {other} of person {other_from}"),
+                    });
+                }
+                out.push(Attempt {
+                    case: Case::Missing,
+                    path: fill(MISSING),
+                    detail: "no such delegation".into(),
                 });
             }
             Target::Dealer => {
@@ -813,10 +937,36 @@ impl Matrix<'_> {
                         attempt.path = def.path.replace("{id}", &id.to_string());
                         attempt.detail = format!("throwaway approval {id} in scope");
                     }
+                    Target::Invoice if def.path.ends_with("/returns") => {
+                        let id = self.ox.throwaway_sold_invoice(self.t, w.login).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway invoice {id} in scope");
+                    }
+                    Target::Transfer => {
+                        let id = self.ox.throwaway_transfer(self.t, w.login).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway transfer {id} in scope");
+                    }
+                    Target::Return => {
+                        let id = self.ox.throwaway_return(self.t, w.login, def.path).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway return {id} in scope");
+                    }
                     Target::Shipment | Target::Invoice => {
                         let id = self.ox.throwaway_billing(self.t, def.path).await;
                         attempt.path = def.path.replace("{id}", &id.to_string());
                         attempt.detail = format!("throwaway {:?} {id} in scope", def.target);
+                    }
+                    Target::SalesTarget => {
+                        let id = self.tx.throwaway_target(self.t, w.login).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway target {id} in scope");
+                    }
+                    Target::Plan => {
+                        let approved = def.path.ends_with("/versions");
+                        let id = self.tx.throwaway_plan(self.t, w.login, approved).await;
+                        attempt.path = def.path.replace("{id}", &id.to_string());
+                        attempt.detail = format!("throwaway plan {id} in scope");
                     }
                     Target::Dealer => {
                         let id = self.throwaway_dealer(w.dealer_home).await;
@@ -930,6 +1080,7 @@ async fn ctx_of(t: &TestApp) -> Ctx {
         dx_line: builders::line_id(t, "BEV").await,
         dx_price_list: builders::price_list_id(t, "PL-A").await,
         ship_order: 0,
+        target_parent: 0,
     }
 }
 
@@ -943,15 +1094,18 @@ async fn run_matrix(api: bool) {
         .collect();
     assert!(!routes.is_empty());
     let ox = OrderFixtures::build(&t).await;
+    let tx = salesos_test_support::target_fixtures::MatrixTargets::build(&t).await;
     let ctx = Ctx {
         product: ox.catalogue.product,
         ship_order: ox.ship_order,
+        target_parent: tx.company,
         ..ctx
     };
     let mut m = Matrix {
         t: &t,
         ctx,
         ox,
+        tx,
         admin_token,
         failures: Vec::new(),
         checked: 0,
@@ -1292,6 +1446,14 @@ struct OrderFixtures {
     shipments: [i64; 4],
     invoices: [i64; 4],
     payments: [i64; 4],
+    /// per dealer a credit note of 0.10 against its invoice
+    credit_notes: [i64; 4],
+    /// a requested return of one unit on each of `invoices`
+    returns: [i64; 4],
+    /// a requested transfer from each of `dealers` to a second dealer of the same owner
+    /// (`transfer_targets`); dealers 0 and 1 hold 20 more units for transfers asked by the matrix
+    transfers: [i64; 4],
+    transfer_targets: [i64; 4],
 }
 
 impl OrderFixtures {
@@ -1322,11 +1484,60 @@ impl OrderFixtures {
             invoices[i] = inv.unwrap();
             payments[i] = bx::payment(t, *d, 50).await;
         }
+        let mut credit_notes = [0; 4];
+        let billing_actor = t.actor("billing").await;
+        for (i, inv) in invoices.iter().enumerate() {
+            let d = salesos_app::billing::credit_note(
+                &t.app,
+                &billing_actor,
+                *inv,
+                10,
+                Some("matrix".into()),
+            )
+            .await
+            .unwrap();
+            credit_notes[i] = d.credit_notes[0].id;
+        }
+        let mut returns = [0; 4];
+        for (i, inv) in invoices.iter().enumerate() {
+            returns[i] = salesos_test_support::return_fixtures::return_at(
+                t,
+                *inv,
+                1,
+                salesos_test_support::return_fixtures::ReturnStage::Requested,
+            )
+            .await;
+        }
+        let owners = [
+            ("C-SH1", "rep.sh1.1"),
+            ("A-SH", "kam.sh"),
+            ("C-JS1", "rep.js1.1"),
+            ("C-BJ1", "rep.bj1.1"),
+        ];
+        let (mut transfers, mut transfer_targets) = ([0; 4], [0; 4]);
+        for (i, (node, owner)) in owners.iter().enumerate() {
+            transfer_targets[i] = dealer(t, node, owner, 1_000_000_000).await;
+            if i < 2 {
+                salesos_test_support::return_fixtures::sold_invoice(
+                    t,
+                    dealers[i],
+                    catalogue.product,
+                    20,
+                )
+                .await;
+            }
+            transfers[i] =
+                Self::transfer(t, dealers[i], transfer_targets[i], catalogue.product).await;
+        }
         OrderFixtures {
             ship_order,
             shipments,
             invoices,
             payments,
+            credit_notes,
+            returns,
+            transfers,
+            transfer_targets,
             catalogue,
             dealers,
             orders,
@@ -1391,6 +1602,9 @@ impl OrderFixtures {
         let docs = match target {
             Target::Shipment => &self.shipments,
             Target::Invoice => &self.invoices,
+            Target::Return => &self.returns,
+            Target::Transfer => &self.transfers,
+            Target::CreditNote => &self.credit_notes,
             _ => &self.payments,
         };
         match login {
@@ -1405,7 +1619,10 @@ impl OrderFixtures {
     /// A fresh shipment at the stage the route acts on, or a fresh open invoice.
     async fn throwaway_billing(&self, t: &TestApp, path: &str) -> i64 {
         use salesos_test_support::billing_fixtures::{self as bx, Stage};
-        let stage = if path.ends_with("/ship") {
+        let stage = if path.ends_with("/ship")
+            || path.ends_with("/pack")
+            || (path.contains("/shipments/") && path.ends_with("/cancel"))
+        {
             Stage::Picking
         } else if path.ends_with("/deliver") {
             Stage::Shipped
@@ -1420,6 +1637,86 @@ impl OrderFixtures {
         } else {
             s
         }
+    }
+
+    /// A delegation `from` gives to someone else who can approve, far in the future.
+    async fn throwaway_delegation(&self, t: &TestApp, from: i64) -> i64 {
+        let to = if from == self.director {
+            self.mm_e
+        } else {
+            self.director
+        };
+        let mut tx = t.app.store.begin().await.unwrap();
+        let id = salesos_store::approvals::insert_delegation(
+            tx.conn(),
+            from,
+            to,
+            "2999-01-01",
+            "2999-02-01",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// A fresh invoice of two units for the caller's own dealer (returns are asked on it).
+    async fn throwaway_sold_invoice(&self, t: &TestApp, login: &str) -> i64 {
+        let dealer = self.dealers[Self::dealer_index(login)];
+        salesos_test_support::return_fixtures::sold_invoice(t, dealer, self.catalogue.product, 2)
+            .await
+    }
+
+    /// A transfer of one unit, requested by the order desk.
+    async fn transfer(t: &TestApp, source: i64, target: i64, product: i64) -> i64 {
+        use salesos_app::transfers::{self, NewTransferInput, TransferLineInput};
+        let desk = t.actor("desk").await;
+        let input = NewTransferInput {
+            source_dealer_id: source,
+            target_dealer_id: target,
+            transfer_date: None,
+            note: None,
+            lines: vec![TransferLineInput {
+                product_id: product,
+                quantity: 1,
+                unit_price_fen: 50,
+            }],
+        };
+        transfers::request(&t.app, &desk, input)
+            .await
+            .expect("a fixture transfer")
+            .transfer
+            .id
+    }
+
+    /// A fresh transfer between the caller's own dealers.
+    async fn throwaway_transfer(&self, t: &TestApp, login: &str) -> i64 {
+        let i = Self::dealer_index(login);
+        Self::transfer(
+            t,
+            self.dealers[i],
+            self.transfer_targets[i],
+            self.catalogue.product,
+        )
+        .await
+    }
+
+    /// A fresh return of the caller's own dealer at the stage the route acts on.
+    async fn throwaway_return(&self, t: &TestApp, login: &str, path: &str) -> i64 {
+        use salesos_test_support::return_fixtures::{return_at, ReturnStage};
+        let stage = if path.ends_with("/resubmit") {
+            ReturnStage::SentBack
+        } else if path.ends_with("/receive") {
+            ReturnStage::Approved
+        } else if path.ends_with("/inspect") {
+            ReturnStage::Received
+        } else if path.ends_with("/credit") {
+            ReturnStage::Inspected
+        } else {
+            ReturnStage::Requested
+        };
+        let invoice = self.throwaway_sold_invoice(t, login).await;
+        return_at(t, invoice, 1, stage).await
     }
 
     fn approvals_of(&self, login: &str) -> (i64, Option<i64>) {
@@ -1466,6 +1763,33 @@ impl OrderFixtures {
             ("POST", "/api/v1/delegations", Body::Json(mut v)) => {
                 v["to_person"] = json!(stand_in);
                 Body::Json(v)
+            }
+            ("POST", "/approvals/delegations", Body::Form(mut pairs)) => {
+                for (k, v) in pairs.iter_mut() {
+                    if k == "to_person" {
+                        *v = stand_in.to_string();
+                    }
+                }
+                Body::Form(pairs)
+            }
+            ("POST", "/api/v1/transfers", Body::Json(mut v)) => {
+                let i = Self::dealer_index(w.login);
+                v["source_dealer_id"] = json!(self.dealers[i]);
+                v["target_dealer_id"] = json!(self.transfer_targets[i]);
+                v["lines"][0]["product_id"] = json!(self.catalogue.product);
+                Body::Json(v)
+            }
+            ("POST", "/transfers", Body::Form(mut pairs)) => {
+                let i = Self::dealer_index(w.login);
+                for (k, v) in pairs.iter_mut() {
+                    match k.as_str() {
+                        "source_dealer_id" => *v = self.dealers[i].to_string(),
+                        "target_dealer_id" => *v = self.transfer_targets[i].to_string(),
+                        "product_1" => *v = self.catalogue.product.to_string(),
+                        _ => {}
+                    }
+                }
+                Body::Form(pairs)
             }
             ("POST", "/orders", Body::Form(mut pairs)) => {
                 for (k, v) in pairs.iter_mut() {

@@ -297,3 +297,257 @@ async fn bad_shipment_input_is_a_problem_with_a_field() {
     assert_eq!(res.status().as_u16(), 422);
     assert_eq!(problem(res).await.field.as_deref(), Some("shipped_on"));
 }
+
+#[tokio::test]
+async fn picking_is_packed_or_cancelled_before_it_leaves() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let d = dealer(&t, "C-SH1", "rep.sh1.1", 1_000_000).await;
+    let order = confirmed_order(&t, d, c.product, 10).await;
+    let token = t.token_for("warehouse").await;
+    let post = |path: String, body: Value| {
+        let t = &t;
+        let token = token.clone();
+        async move {
+            t.api_client()
+                .post(t.url(&path))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = post(
+        "/api/v1/shipments".into(),
+        json!({ "order_id": order, "lines": [{ "line_no": 1, "quantity": 6 }], "carrier": "德邦" }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let s: Value = res.json().await.unwrap();
+    let id = s["shipment"]["id"].as_i64().unwrap();
+    let before = balance(&t, d).await;
+
+    // picking → packed; packing twice is a clash
+    let res = post(format!("/api/v1/shipments/{id}/pack"), json!({})).await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["shipment"]["status"], "packed");
+    let p = problem(post(format!("/api/v1/shipments/{id}/pack"), json!({})).await).await;
+    assert_eq!((p.status, p.code.as_str()), (409, "shipment.wrong_state"));
+
+    // cancelling needs a reason, named as the field; nothing changes meanwhile
+    let p = problem(post(format!("/api/v1/shipments/{id}/cancel"), json!({})).await).await;
+    assert_eq!(
+        (p.status, p.code.as_str(), p.field.as_deref()),
+        (422, "shipment.reason_required", Some("reason"))
+    );
+    let p = problem(
+        post(
+            format!("/api/v1/shipments/{id}/cancel"),
+            json!({ "reason": "x".repeat(201) }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(p.field.as_deref(), Some("reason"));
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM shipments WHERE status = 'packed' AND id = {id}"
+        ))
+        .await,
+        1
+    );
+    // billing cannot cancel a shipment (no Ship capability)
+    let billing = t.token_for("billing").await;
+    let res = t
+        .api_client()
+        .post(t.url(&format!("/api/v1/shipments/{id}/cancel")))
+        .bearer_auth(&billing)
+        .json(&json!({ "reason": "no" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    let res = post(
+        format!("/api/v1/shipments/{id}/cancel"),
+        json!({ "reason": "dealer asked to wait" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["shipment"]["status"], "cancelled");
+    assert!(v["shipment"]["note"]
+        .as_str()
+        .unwrap()
+        .contains("dealer asked to wait"));
+    // nothing was posted for it, and its units are open again: all 10 can ship
+    let after = balance(&t, d).await;
+    assert_eq!(
+        (after.open_orders_fen, after.unbilled_fen),
+        (before.open_orders_fen, before.unbilled_fen)
+    );
+    let wh = t.actor("warehouse").await;
+    let lines = shipments::open_lines(&t.app, &wh, order).await.unwrap();
+    assert_eq!(lines[0].pending_qty, 0);
+    // a cancelled shipment can be neither shipped nor cancelled again
+    for what in ["ship", "pack", "cancel"] {
+        let p = problem(
+            post(
+                format!("/api/v1/shipments/{id}/{what}"),
+                json!({ "reason": "again" }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(p.code, "shipment.wrong_state", "{what}");
+    }
+    // the cancelled shipment still records the lines it picked: they stay as they are
+    let desk_actor = t.actor("desk").await;
+    let err = orders::update_lines(
+        &t.app,
+        &desk_actor,
+        order,
+        vec![orders::LineInput {
+            product_id: c.product,
+            quantity: 8,
+            unit_price_fen: None,
+        }],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "order.lines_picked");
+    // a shipped shipment cannot be cancelled
+    let s2 = shipments::create(&t.app, &wh, order, ship_input(3))
+        .await
+        .unwrap();
+    shipments::ship(&t.app, &wh, s2.shipment.id, None)
+        .await
+        .unwrap();
+    let err = shipments::cancel(&t.app, &wh, s2.shipment.id, Some("late".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "shipment.wrong_state");
+    // every transition is in the audit trail
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'shipment' AND entity_id = {id} AND operation IN ('shipment.pack', 'shipment.cancel')"
+        ))
+        .await,
+        2
+    );
+    check_clean(&t).await;
+}
+
+#[tokio::test]
+async fn the_shipment_page_packs_and_cancels_with_errors_at_the_field() {
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let d = dealer(&t, "C-SH1", "rep.sh1.1", 1_000_000).await;
+    let order = confirmed_order(&t, d, c.product, 10).await;
+    let wh = t.actor("warehouse").await;
+    let s = shipments::create(&t.app, &wh, order, ship_input(4))
+        .await
+        .unwrap();
+    let id = s.shipment.id;
+    let page = t.sign_in_demo("warehouse").await;
+    let csrf = t.csrf_of(&page).await;
+    let html = page
+        .get(t.url(&format!("/shipments/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"shipment-pack\""), "{html}");
+    assert!(html.contains("data-testid=\"shipment-cancel\""));
+    let res = page
+        .post(t.url(&format!("/shipments/{id}/pack")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = page
+        .get(t.url(&format!("/shipments/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("data-testid=\"shipment-pack\""),
+        "packed once"
+    );
+    // without a reason: 422, the message next to the reason field, nothing changed
+    let res = page
+        .post(t.url(&format!("/shipments/{id}/cancel")))
+        .form(&[("_csrf", csrf.as_str()), ("reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("data-field=\"reason\""),
+        "the error is at the field: {html}"
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) AS n FROM shipments WHERE status = 'packed' AND id = {id}"
+        ))
+        .await,
+        1
+    );
+    // without the CSRF token nothing happens
+    let res = page
+        .post(t.url(&format!("/shipments/{id}/cancel")))
+        .form(&[("reason", "no token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = page
+        .post(t.url(&format!("/shipments/{id}/cancel")))
+        .form(&[("_csrf", csrf.as_str()), ("reason", "truck broke down")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = page
+        .get(t.url(&format!("/shipments/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("truck broke down"));
+    assert!(!html.contains("data-testid=\"shipment-ship\""));
+    // the list filters by status and exports what it shows
+    let html = page
+        .get(t.url("/shipments?status=cancelled"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("data-testid=\"shipment-row\"").count(), 1);
+    let res = page
+        .get(t.url("/shipments/export?format=csv&status=cancelled"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains(&s.shipment.number), "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "header and the one cancelled: {csv}"
+    );
+}

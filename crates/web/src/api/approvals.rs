@@ -179,3 +179,17 @@ pub async fn delegate(
         Json(reshape(&row).map_err(|e| a.fail(e))?),
     ))
 }
+
+/// Ends one of the caller's delegations; someone else's is "not found".
+#[utoipa::path(delete, path = "/api/v1/delegations/{id}", tag = "approvals", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn revoke_delegation(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    approvals::revoke_delegation(&s.app, &a.actor, id)
+        .await
+        .map_err(|e| a.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}

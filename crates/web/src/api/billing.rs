@@ -372,3 +372,69 @@ pub async fn dealer_receivables(
         .map_err(|e| a.fail(e))?;
     Ok(Json(reshape(&d).map_err(|e| a.fail(e))?))
 }
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// A credit note as a document of its own (its dealer and invoice named).
+pub struct CreditNoteDocOut {
+    pub id: i64,
+    pub number: String,
+    pub dealer_id: i64,
+    pub dealer_code: String,
+    pub dealer_name: String,
+    /// The invoice it lowers (none for a credit note on account).
+    pub invoice_id: Option<i64>,
+    pub invoice_number: Option<String>,
+    pub shipment_id: Option<i64>,
+    /// `YYYY-MM-DD`
+    pub issued_on: String,
+    pub reason: String,
+    pub amount_fen: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreditNoteQuery {
+    pub dealer_id: Option<i64>,
+    pub invoice_id: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Credit notes in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/credit-notes", tag = "billing", params(CreditNoteQuery),
+    responses((status = 200, body = [CreditNoteDocOut]), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_credit_notes(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiQuery(q): ApiQuery<CreditNoteQuery>,
+) -> Result<Json<Vec<CreditNoteDocOut>>, ApiError> {
+    let filter = salesos_store::billing::CreditNoteFilter {
+        dealer_id: q.dealer_id,
+        invoice_id: q.invoice_id,
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
+    let rows = billing::list_credit_notes(&s.app, &a.actor, &filter)
+        .await
+        .map_err(|e| a.fail(e))?;
+    let out = rows
+        .iter()
+        .map(reshape)
+        .collect::<Result<Vec<CreditNoteDocOut>, _>>()
+        .map_err(|e| a.fail(e))?;
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/credit-notes/{id}", tag = "billing", params(("id" = i64, Path)),
+    responses((status = 200, body = CreditNoteDocOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_credit_note(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<CreditNoteDocOut>, ApiError> {
+    let row = billing::get_credit_note(&s.app, &a.actor, id)
+        .await
+        .map_err(|e| a.fail(e))?;
+    Ok(Json(reshape(&row).map_err(|e| a.fail(e))?))
+}

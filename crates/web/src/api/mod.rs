@@ -5,14 +5,18 @@ pub mod audit;
 pub mod billing;
 pub mod catalogue;
 pub mod dealers;
+pub mod imports;
 pub mod me;
 pub mod openapi;
 pub mod orders;
 pub mod org;
 pub mod people;
 pub mod reports;
+pub mod returns;
 pub mod shipments;
+pub mod targets;
 pub mod tokens;
+pub mod transfers;
 
 use crate::ctx::RequestCtx;
 use crate::i18n::Tr;

@@ -17,13 +17,24 @@ use utoipa::{Modify, OpenApi};
         super::orders::dealer_credit, super::orders::request_temp_credit,
         super::shipments::list, super::shipments::create, super::shipments::get,
         super::shipments::ship, super::shipments::deliver,
+        super::shipments::pack, super::shipments::cancel,
         super::billing::invoice_shipment, super::billing::list_invoices, super::billing::get_invoice,
         super::billing::cancel_invoice, super::billing::credit_note, super::billing::list_payments, super::billing::get_payment,
+        super::billing::list_credit_notes, super::billing::get_credit_note,
         super::billing::record_payment, super::billing::dealer_receivables,
+        super::returns::list, super::returns::get, super::returns::returnable, super::returns::create,
+        super::returns::cancel, super::returns::resubmit, super::returns::receive, super::returns::inspect,
+        super::returns::credit,
+        super::transfers::list, super::transfers::get, super::transfers::create, super::transfers::cancel,
         super::approvals::queue, super::approvals::get, super::approvals::approve,
         super::approvals::reject, super::approvals::send_back,
-        super::approvals::delegations, super::approvals::delegate,
+        super::approvals::delegations, super::approvals::delegate, super::approvals::revoke_delegation,
         super::reports::aging, super::reports::overdue, super::reports::statement, super::reports::osb,
+        super::targets::list, super::targets::create, super::targets::get, super::targets::update,
+        super::targets::submit, super::targets::propose, super::targets::cascade,
+        super::targets::list_plans, super::targets::create_plan, super::targets::get_plan,
+        super::targets::submit_plan, super::targets::new_version,
+        super::targets::focus, super::targets::publish_focus, super::targets::dashboard,
         super::dealers::list, super::dealers::create, super::dealers::get, super::dealers::update,
         super::dealers::transition, super::dealers::change_terms, super::dealers::add_contact,
         super::dealers::add_feedback, super::dealers::price, super::dealers::feedback, super::dealers::add_area_feedback,
@@ -32,8 +43,12 @@ use utoipa::{Modify, OpenApi};
         super::catalogue::create_product, super::catalogue::product, super::catalogue::update_product,
         super::catalogue::price_lists, super::catalogue::create_price_list, super::catalogue::price_list,
         super::catalogue::add_price, super::catalogue::quotas, super::catalogue::create_quota,
+        super::imports::import_dealers, super::imports::import_products, super::imports::import_prices,
+        super::imports::import_receivables, super::imports::import_orders,
+        super::imports::export_dealers, super::imports::export_products, super::imports::export_prices,
+        super::imports::export_receivables, super::imports::export_orders,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -47,6 +62,57 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Errors as they are sent: every 4xx body is `application/problem+json`, and every operation can
+/// answer 400 (a malformed path, query or body) and, when it takes a body, 415 (not JSON).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let (true, RefOr::T(response)) = (status.starts_with('4'), response) {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response.content.insert(PROBLEM.to_string(), content);
+                        }
+                    }
+                }
+                let answers = &mut op.responses.responses;
+                answers
+                    .entry("400".to_string())
+                    .or_insert_with(|| problem("malformed path, query or body"));
+                if op.request_body.is_some() {
+                    answers
+                        .entry("415".to_string())
+                        .or_insert_with(|| problem("the body is not application/json"));
+                }
+            }
+        }
     }
 }
 

@@ -258,3 +258,39 @@ pub async fn deliver(
         .map_err(|e| a.fail(e))?;
     Ok(Json(reshape(&d).map_err(|e| a.fail(e))?))
 }
+
+/// Picked goods are packed (picking → packed).
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/pack", tag = "shipments", params(("id" = i64, Path)),
+    responses((status = 200, body = ShipmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn pack(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ShipmentOut>, ApiError> {
+    let d = shipments::pack(&s.app, &a.actor, id)
+        .await
+        .map_err(|e| a.fail(e))?;
+    Ok(Json(reshape(&d).map_err(|e| a.fail(e))?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct CancelShipmentIn {
+    /// Why the shipment is not going out (required, at most 200 characters).
+    pub reason: Option<String>,
+}
+
+/// Cancels a shipment that has not left (picking or packed); its units are open to ship again.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/cancel", tag = "shipments", params(("id" = i64, Path)), request_body = CancelShipmentIn,
+    responses((status = 200, body = ShipmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    a: ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<ShipmentOut>, ApiError> {
+    let body = optional_body::<CancelShipmentIn>(&body).map_err(|e| a.fail(e))?;
+    let d = shipments::cancel(&s.app, &a.actor, id, body.reason)
+        .await
+        .map_err(|e| a.fail(e))?;
+    Ok(Json(reshape(&d).map_err(|e| a.fail(e))?))
+}

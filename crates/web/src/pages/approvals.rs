@@ -1,8 +1,9 @@
-//! The approvals queue: what waits for the signed-in person, with approve and reject.
+//! The approvals queue: what waits for the signed-in person, with approve, reject and send
+//! back; and the person's delegations (who decides for them while they are away).
 
 use super::orders::money;
+use super::people::FormError;
 use super::{fail, render, Layout};
-use crate::problem::message_of;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
@@ -24,21 +25,52 @@ pub struct QueueLine {
     pub step: i64,
 }
 
+pub struct DelegationLine {
+    pub id: i64,
+    pub to_name: String,
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
 #[derive(Template)]
 #[template(path = "approvals_queue.html")]
 struct QueuePage {
     l: Layout,
     items: Vec<QueueLine>,
-    error: Option<String>,
+    delegations: Vec<DelegationLine>,
+    /// (id, name · role) of who may stand in
+    stand_ins: Vec<(i64, String)>,
+    error: Option<FormError>,
+}
+
+const DELEGATION_FIELDS: &[&str] = &["to_person", "valid_from", "valid_to"];
+
+impl QueuePage {
+    fn field_error(&self, form: &str, field: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.at(form, field))
+    }
+
+    fn general_error(&self) -> Option<&str> {
+        let e = self.error.as_ref()?;
+        e.general(e.form)
+    }
 }
 
 async fn queue_page(
     s: &AppState,
     pa: &PageActor,
-    error: Option<String>,
+    error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
     let rows = match approvals::queue(&s.app, &pa.actor).await {
+        Ok(r) => r,
+        Err(e) => return fail(pa, e),
+    };
+    let delegations = match approvals::my_delegations(&s.app, &pa.actor).await {
+        Ok(r) => r,
+        Err(e) => return fail(pa, e),
+    };
+    let stand_ins = match approvals::stand_ins(&s.app, &pa.actor).await {
         Ok(r) => r,
         Err(e) => return fail(pa, e),
     };
@@ -57,6 +89,26 @@ async fn queue_page(
     let page = QueuePage {
         l: Layout::new(pa, "approvals.title", "/approvals"),
         items,
+        delegations: delegations
+            .into_iter()
+            .map(|d| DelegationLine {
+                id: d.id,
+                to_name: d.to_name,
+                valid_from: d.valid_from,
+                valid_to: d.valid_to,
+            })
+            .collect(),
+        stand_ins: stand_ins
+            .into_iter()
+            .map(|p| {
+                let role = p
+                    .role
+                    .as_deref()
+                    .map(|r| tr.tk("role", r))
+                    .unwrap_or_default();
+                (p.id, format!("{} · {role}", p.display_name))
+            })
+            .collect(),
         error,
     };
     (status, render(&page)).into_response()
@@ -85,11 +137,78 @@ async fn decide(
     let reason = form.map(|f| f.0.reason).unwrap_or_default();
     match approvals::decide(&s.app, &pa.actor, id, decision, Some(reason)).await {
         Ok(_) => Redirect::to("/approvals").into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = crate::problem::status_of(&e);
-            queue_page(s, pa, Some(message_of(&e, &pa.tr())), status).await
+        Err(e) => show_error(s, pa, "decision", &[], e).await,
+    }
+}
+
+/// The queue again with the error on the form that failed, or the error page.
+async fn show_error(
+    s: &AppState,
+    pa: &PageActor,
+    form: &'static str,
+    fields: &[&str],
+    e: AppError,
+) -> Response {
+    match FormError::of(form, fields, &e, &pa.tr()) {
+        Some(error) => {
+            let status = error.status;
+            queue_page(s, pa, Some(error), status).await
         }
-        Err(e) => fail(pa, e),
+        None => fail(pa, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DelegationForm {
+    #[serde(default)]
+    to_person: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+/// Hands the person's approvals to a stand-in for a period (leave, travel).
+pub async fn delegate(
+    State(s): State<AppState>,
+    pa: PageActor,
+    form: Result<Form<DelegationForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|f| f.0).unwrap_or_default();
+    let result = match f.to_person.trim().parse::<i64>() {
+        Ok(to) => {
+            let from = Some(f.valid_from.trim().to_string()).filter(|v| !v.is_empty());
+            approvals::delegate(&s.app, &pa.actor, to, from, f.valid_to.trim().to_string()).await
+        }
+        Err(_) => Err(AppError::invalid(
+            "delegation.person_invalid",
+            "to_person",
+            "choose who stands in",
+        )),
+    };
+    match result {
+        Ok(_) => Redirect::to("/approvals").into_response(),
+        Err(e) => show_error(&s, &pa, "delegation", DELEGATION_FIELDS, e).await,
+    }
+}
+
+/// Ends a delegation early (back from leave).
+pub async fn revoke_delegation(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(
+            &pa,
+            AppError::NotFound {
+                entity: "delegation",
+            },
+        );
+    };
+    match approvals::revoke_delegation(&s.app, &pa.actor, id).await {
+        Ok(()) => Redirect::to("/approvals").into_response(),
+        Err(e) => show_error(&s, &pa, "delegation", &[], e).await,
     }
 }
 

@@ -2,7 +2,9 @@
 //! receivables panel with the payment form (oldest first or chosen invoices).
 
 use super::orders::money;
+use super::people::FormError;
 use super::{fail, render, Layout};
+use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
@@ -16,7 +18,9 @@ use salesos_app::billing::{self, ChosenAllocation, InvoiceDetail, PaymentInput, 
 use salesos_app::AppError;
 use salesos_domain::roles::Capability;
 use salesos_domain::Money;
-use salesos_store::billing::InvoiceFilter;
+use salesos_store::billing::{
+    CreditNoteFilter, CreditNoteListRow, InvoiceFilter, PaymentFilter, PaymentRow,
+};
 use serde::Deserialize;
 
 pub struct InvoiceLine {
@@ -36,6 +40,10 @@ pub struct InvoiceLine {
 struct ListPage {
     l: Layout,
     rows: Vec<InvoiceLine>,
+    /// (code, label, selected)
+    statuses: Vec<(String, String, bool)>,
+    dealer_id: Option<i64>,
+    export_query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -43,7 +51,12 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     dealer_id: Option<i64>,
+    /// for exports: `xlsx` (default) or `csv`
+    #[serde(default)]
+    format: String,
 }
+
+const INVOICE_STATUSES: [&str; 3] = ["open", "paid", "cancelled"];
 
 fn invoice_line(tr: &crate::i18n::Tr, i: &salesos_store::billing::InvoiceRow) -> InvoiceLine {
     InvoiceLine {
@@ -77,8 +90,22 @@ pub async fn list(
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
+    let status = q.status.trim();
+    let mut export_query = Vec::new();
+    if INVOICE_STATUSES.contains(&status) {
+        export_query.push(format!("status={status}"));
+    }
+    if let Some(d) = q.dealer_id {
+        export_query.push(format!("dealer_id={d}"));
+    }
     render(&ListPage {
         rows: rows.iter().map(|i| invoice_line(&tr, i)).collect(),
+        statuses: INVOICE_STATUSES
+            .iter()
+            .map(|c| (c.to_string(), tr.tk("invoice_status", c), *c == status))
+            .collect(),
+        dealer_id: q.dealer_id,
+        export_query: export_query.join("&"),
         l: Layout::new(&pa, "invoices.title", "/invoices"),
     })
 }
@@ -94,14 +121,34 @@ struct ShowPage {
     gross: String,
     open: String,
     can_bill: bool,
-    error: Option<String>,
+    /// What a credit note may still take off (yuan), for the form's hint.
+    open_yuan: String,
+    error: Option<FormError>,
+}
+
+const CREDIT_NOTE_FIELDS: &[&str] = &["amount_fen", "reason"];
+const CANCEL_FIELDS: &[&str] = &["reason"];
+
+impl ShowPage {
+    fn field_error(&self, form: &str, field: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.at(form, field))
+    }
+
+    fn general_error(&self) -> Option<&str> {
+        let e = self.error.as_ref()?;
+        e.general(e.form)
+    }
+
+    fn yuan<T: std::borrow::Borrow<i64>>(&self, fen: T) -> String {
+        money(fen)
+    }
 }
 
 async fn show_page(
     s: &AppState,
     pa: &PageActor,
     id: i64,
-    error: Option<String>,
+    error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
     let d = match billing::get_invoice(&s.app, &pa.actor, id).await {
@@ -116,6 +163,7 @@ async fn show_page(
         gross: money(d.invoice.gross_fen),
         open: money(d.invoice.open_fen),
         can_bill: pa.actor.can(Capability::Bill),
+        open_yuan: Money(d.invoice.open_fen.max(0)).to_string(),
         error,
         l: Layout::new(pa, "invoices.title", "/invoices"),
         d,
@@ -152,11 +200,13 @@ pub async fn cancel(
     let f = form.map(|f| f.0).unwrap_or_default();
     match billing::cancel_invoice(&s.app, &pa.actor, id, Some(f.reason)).await {
         Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let message = message_of(&e, &pa.tr());
-            show_page(&s, &pa, id, Some(message), status_of(&e)).await
-        }
-        Err(e) => fail(&pa, e),
+        Err(e) => match FormError::of("cancel", CANCEL_FIELDS, &e, &pa.tr()) {
+            Some(error) => {
+                let status = error.status;
+                show_page(&s, &pa, id, Some(error), status).await
+            }
+            None => fail(&pa, e),
+        },
     }
 }
 
@@ -296,11 +346,452 @@ pub async fn record_payment(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/dealers/{id}/receivables")).into_response(),
+        Ok(p) => Redirect::to(&format!("/payments/{}", p.payment.id)).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let message = message_of(&e, &pa.tr());
             receivables_page(&s, &pa, id, Some(message), status_of(&e)).await
         }
+        Err(e) => fail(&pa, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments: the list (with export) and one payment with its allocations.
+
+pub struct PaymentLine {
+    pub id: i64,
+    pub number: String,
+    pub dealer_id: i64,
+    pub dealer: String,
+    pub received_on: String,
+    pub method: String,
+    pub reference: String,
+    pub amount: String,
+    pub unallocated: String,
+}
+
+fn payment_line(tr: &crate::i18n::Tr, p: &PaymentRow) -> PaymentLine {
+    PaymentLine {
+        id: p.id,
+        number: p.number.clone(),
+        dealer_id: p.dealer_id,
+        dealer: format!("{} {}", p.dealer_code, p.dealer_name),
+        received_on: p.received_on.clone(),
+        method: tr.tk("payment_method", &p.method),
+        reference: p.reference.clone().unwrap_or_default(),
+        amount: money(p.amount_fen),
+        unallocated: money(p.unallocated_fen),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PaymentQuery {
+    dealer_id: Option<i64>,
+    /// for exports: `xlsx` (default) or `csv`
+    #[serde(default)]
+    format: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments_list.html")]
+struct PaymentsPage {
+    l: Layout,
+    rows: Vec<PaymentLine>,
+    dealer_id: Option<i64>,
+    export_query: String,
+}
+
+/// The most rows a list page shows; exports take everything in scope.
+const PAGE_ROWS: i64 = 200;
+const EXPORT_BATCH: i64 = 1000;
+
+pub async fn payments(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<PaymentQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let filter = PaymentFilter {
+        dealer_id: q.dealer_id,
+        limit: PAGE_ROWS,
+        offset: 0,
+    };
+    let rows = match billing::list_payments(&s.app, &pa.actor, &filter).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    render(&PaymentsPage {
+        rows: rows.iter().map(|p| payment_line(&tr, p)).collect(),
+        dealer_id: q.dealer_id,
+        export_query: q
+            .dealer_id
+            .map(|d| format!("dealer_id={d}"))
+            .unwrap_or_default(),
+        l: Layout::new(&pa, "payments.title", "/invoices"),
+    })
+}
+
+/// The payments list, same filter and scope, as XLSX or CSV.
+pub async fn payments_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<PaymentQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
+    let mut filter = PaymentFilter {
+        dealer_id: q.dealer_id,
+        limit: EXPORT_BATCH,
+        offset: 0,
+    };
+    let mut rows = Vec::new();
+    loop {
+        let batch = match billing::list_payments(&s.app, &pa.actor, &filter).await {
+            Ok(b) => b,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < EXPORT_BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += EXPORT_BATCH;
+    }
+    let tr = pa.tr();
+    let sheet = Sheet {
+        title: tr.t("payments.title").to_string(),
+        headers: [
+            "payments.number",
+            "orders.dealer",
+            "receivables.received_on",
+            "receivables.method",
+            "receivables.reference",
+            "payments.amount",
+            "receivables.unallocated",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|p| {
+                vec![
+                    Cell::from(p.number),
+                    Cell::from(format!("{} {}", p.dealer_code, p.dealer_name)),
+                    Cell::Date(p.received_on),
+                    Cell::from(tr.tk("payment_method", &p.method)),
+                    Cell::from(p.reference),
+                    Cell::from(Money(p.amount_fen)),
+                    Cell::from(Money(p.unallocated_fen)),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "payments")
+}
+
+pub struct AllocationLine {
+    pub invoice_id: i64,
+    pub invoice_number: String,
+    pub allocated_on: String,
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "payment_show.html")]
+struct PaymentPage {
+    l: Layout,
+    p: PaymentLine,
+    allocations: Vec<AllocationLine>,
+    allocated: String,
+}
+
+pub async fn payment(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "payment" });
+    };
+    let d = match billing::get_payment(&s.app, &pa.actor, id).await {
+        Ok(d) => d,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    render(&PaymentPage {
+        p: payment_line(&tr, &d.payment),
+        allocated: money(d.allocations.iter().map(|a| a.amount_fen).sum::<i64>()),
+        allocations: d
+            .allocations
+            .iter()
+            .map(|a| AllocationLine {
+                invoice_id: a.invoice_id,
+                invoice_number: a.invoice_number.clone(),
+                allocated_on: a.allocated_on.clone(),
+                amount: money(a.amount_fen),
+            })
+            .collect(),
+        l: Layout::new(&pa, "payments.payment", "/invoices"),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credit notes issued from the invoice page.
+
+#[derive(Deserialize, Default)]
+pub struct CreditNoteForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Issues a credit note against the invoice (amount in yuan); errors show next to the field.
+pub async fn credit_note(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<CreditNoteForm>, FormRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "invoice" });
+    };
+    let f = form.map(|f| f.0).unwrap_or_default();
+    let result = match Money::parse_yuan(&f.amount) {
+        Some(amount) => billing::credit_note(&s.app, &pa.actor, id, amount.0, Some(f.reason)).await,
+        None => Err(AppError::invalid(
+            "credit_note.amount_not_positive",
+            "amount_fen",
+            "a credit note must be more than zero",
+        )),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
+        Err(e) => match FormError::of("credit_note", CREDIT_NOTE_FIELDS, &e, &pa.tr()) {
+            Some(error) => {
+                let status = error.status;
+                show_page(&s, &pa, id, Some(error), status).await
+            }
+            None => fail(&pa, e),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The invoice list as a spreadsheet.
+
+/// The invoice list, same filters and scope, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
+    let mut filter = InvoiceFilter {
+        status: Some(q.status.trim().to_string()).filter(|s| !s.is_empty()),
+        dealer_id: q.dealer_id,
+        limit: EXPORT_BATCH,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    loop {
+        let batch = match billing::list_invoices(&s.app, &pa.actor, &filter).await {
+            Ok(b) => b,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < EXPORT_BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += EXPORT_BATCH;
+    }
+    let tr = pa.tr();
+    let sheet = Sheet {
+        title: tr.t("invoices.title").to_string(),
+        headers: [
+            "invoices.number",
+            "orders.dealer",
+            "invoices.date",
+            "invoices.due",
+            "orders.status",
+            "invoices.net",
+            "invoices.tax",
+            "invoices.gross",
+            "invoices.open",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|i| {
+                vec![
+                    Cell::from(i.number),
+                    Cell::from(format!("{} {}", i.dealer_code, i.dealer_name)),
+                    Cell::Date(i.invoice_date),
+                    Cell::Date(i.due_date),
+                    Cell::from(tr.tk("invoice_status", &i.status)),
+                    Cell::from(Money(i.net_fen)),
+                    Cell::from(Money(i.tax_fen)),
+                    Cell::from(Money(i.gross_fen)),
+                    Cell::from(Money(i.open_fen)),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "invoices")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credit notes: the list (with export) and one credit note (printable).
+
+pub struct CreditNoteLine {
+    pub id: i64,
+    pub number: String,
+    pub dealer_id: i64,
+    pub dealer: String,
+    pub invoice_id: Option<i64>,
+    pub invoice_number: String,
+    pub issued_on: String,
+    pub reason: String,
+    pub amount: String,
+}
+
+fn credit_note_line(c: &CreditNoteListRow) -> CreditNoteLine {
+    CreditNoteLine {
+        id: c.id,
+        number: c.number.clone(),
+        dealer_id: c.dealer_id,
+        dealer: format!("{} {}", c.dealer_code, c.dealer_name),
+        invoice_id: c.invoice_id,
+        invoice_number: c.invoice_number.clone().unwrap_or_default(),
+        issued_on: c.issued_on.clone(),
+        reason: c.reason.clone(),
+        amount: money(c.amount_fen),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "credit_notes_list.html")]
+struct CreditNotesPage {
+    l: Layout,
+    rows: Vec<CreditNoteLine>,
+    dealer_id: Option<i64>,
+    export_query: String,
+}
+
+pub async fn credit_notes(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<PaymentQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let filter = CreditNoteFilter {
+        dealer_id: q.dealer_id,
+        limit: PAGE_ROWS,
+        ..Default::default()
+    };
+    let rows = match billing::list_credit_notes(&s.app, &pa.actor, &filter).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    render(&CreditNotesPage {
+        rows: rows.iter().map(credit_note_line).collect(),
+        dealer_id: q.dealer_id,
+        export_query: q
+            .dealer_id
+            .map(|d| format!("dealer_id={d}"))
+            .unwrap_or_default(),
+        l: Layout::new(&pa, "credit_notes.title", "/invoices"),
+    })
+}
+
+/// The credit-note list, same filter and scope, as XLSX or CSV.
+pub async fn credit_notes_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<PaymentQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
+    let mut filter = CreditNoteFilter {
+        dealer_id: q.dealer_id,
+        limit: EXPORT_BATCH,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    loop {
+        let batch = match billing::list_credit_notes(&s.app, &pa.actor, &filter).await {
+            Ok(b) => b,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < EXPORT_BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += EXPORT_BATCH;
+    }
+    let tr = pa.tr();
+    let sheet = Sheet {
+        title: tr.t("credit_notes.title").to_string(),
+        headers: [
+            "credit_notes.number",
+            "orders.dealer",
+            "credit_notes.invoice",
+            "credit_notes.issued_on",
+            "credit_notes.reason",
+            "payments.amount",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|c| {
+                vec![
+                    Cell::from(c.number),
+                    Cell::from(format!("{} {}", c.dealer_code, c.dealer_name)),
+                    Cell::from(c.invoice_number),
+                    Cell::Date(c.issued_on),
+                    Cell::from(c.reason),
+                    Cell::from(Money(c.amount_fen)),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "credit-notes")
+}
+
+#[derive(Template)]
+#[template(path = "credit_note_show.html")]
+struct CreditNotePage {
+    l: Layout,
+    c: CreditNoteLine,
+}
+
+pub async fn credit_note_show(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(
+            &pa,
+            AppError::NotFound {
+                entity: "credit_note",
+            },
+        );
+    };
+    match billing::get_credit_note(&s.app, &pa.actor, id).await {
+        Ok(c) => render(&CreditNotePage {
+            c: credit_note_line(&c),
+            l: Layout::new(&pa, "credit_notes.credit_note", "/invoices"),
+        }),
         Err(e) => fail(&pa, e),
     }
 }

@@ -8,12 +8,15 @@ pub mod billing;
 pub mod catalogue;
 pub mod dealers;
 pub mod home;
+pub mod imports;
 pub mod orders;
 pub mod org;
 pub mod people;
 pub mod reports;
+pub mod returns;
 pub mod shipments;
 pub mod signin;
+pub mod transfers;
 
 use crate::ctx::RequestCtx;
 use crate::i18n::Tr;
@@ -65,6 +68,8 @@ impl Layout {
         ));
         nav.push(("/orders", "nav.orders", Some(Capability::ViewOrders)));
         nav.push(("/shipments", "nav.shipments", Some(Capability::ViewOrders)));
+        nav.push(("/returns", "nav.returns", Some(Capability::ViewOrders)));
+        nav.push(("/transfers", "nav.transfers", Some(Capability::ViewOrders)));
         nav.push(("/invoices", "nav.invoices", Some(Capability::ViewCredit)));
         nav.push(("/approvals", "nav.approvals", Some(Capability::Approve)));
         nav.push((
@@ -72,6 +77,7 @@ impl Layout {
             "nav.reports",
             Some(Capability::ViewReports),
         ));
+        nav.push(("/imports", "nav.imports", Some(Capability::ViewCatalogue)));
         nav.push(("/account", "nav.account", None));
         let nav = nav
             .into_iter()

@@ -1,6 +1,7 @@
 //! Order pages: the list, the new-order form, one order with its history and actions, and a
 //! dealer's credit panel.
 
+use super::people::FormError;
 use super::{fail, format_time, render, Layout};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
@@ -13,10 +14,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use salesos_app::orders::{self, Created, LineInput, NewOrderInput, OrderDetail};
-use salesos_app::{credit, AppError};
+use salesos_app::{credit, shipments, AppError};
 use salesos_domain::roles::Capability;
 use salesos_domain::Money;
 use salesos_store::orders::{DealerFacts, OrderFilter, OrderRow, ProductFacts};
+use salesos_store::shipments::ShipmentFilter;
 use serde::Deserialize;
 
 pub fn money<T: std::borrow::Borrow<i64>>(fen: T) -> String {
@@ -52,6 +54,9 @@ struct ListPage {
     orders: Vec<OrderLine>,
     statuses: Vec<(String, String, bool)>,
     q: String,
+    from: String,
+    to: String,
+    export_query: String,
     can_enter: bool,
 }
 
@@ -61,6 +66,49 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     status: String,
+    /// order dates, `YYYY-MM-DD`, inclusive
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// for exports: `xlsx` (default) or `csv`
+    #[serde(default)]
+    format: String,
+}
+
+fn is_day(text: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+}
+
+impl ListQuery {
+    fn filter(&self, limit: i64) -> OrderFilter {
+        let day = |d: &str| Some(d.trim().to_string()).filter(|d| is_day(d));
+        OrderFilter {
+            status: Some(self.status.trim().to_string()).filter(|s| !s.is_empty()),
+            text: Some(self.q.trim().to_string()).filter(|s| !s.is_empty()),
+            from: day(&self.from),
+            to: day(&self.to),
+            limit,
+            ..OrderFilter::default()
+        }
+    }
+
+    /// The filter as a query string, for the export links.
+    fn as_query(&self) -> String {
+        let f = self.filter(0);
+        let mut out = Vec::new();
+        for (k, v) in [
+            ("q", f.text),
+            ("status", f.status),
+            ("from", f.from),
+            ("to", f.to),
+        ] {
+            if let Some(v) = v {
+                out.push(format!("{k}={}", crate::session::urlencode(&v)));
+            }
+        }
+        out.join("&")
+    }
 }
 
 pub async fn list(
@@ -69,13 +117,8 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let status = Some(q.status.trim().to_string()).filter(|s| !s.is_empty());
-    let filter = OrderFilter {
-        status: status.clone(),
-        text: Some(q.q.clone()),
-        limit: 200,
-        ..OrderFilter::default()
-    };
+    let filter = q.filter(200);
+    let status = filter.status.clone();
     let rows = match orders::list(&s.app, &pa.actor, &filter).await {
         Ok(r) => r,
         Err(e @ AppError::Invalid(_)) if pa.actor.can(Capability::ViewOrders) => {
@@ -98,6 +141,9 @@ pub async fn list(
     render(&ListPage {
         orders: rows.iter().map(|o| order_line(&tr, o)).collect(),
         statuses,
+        export_query: q.as_query(),
+        from: filter.from.clone().unwrap_or_default(),
+        to: filter.to.clone().unwrap_or_default(),
         q: q.q,
         can_enter: pa.actor.can(Capability::EnterOrders),
         l: Layout::new(&pa, "orders.title", "/orders"),
@@ -153,16 +199,22 @@ fn bad_number(field: &'static str) -> AppError {
     AppError::invalid("request.invalid_field", field, "a number is expected")
 }
 
-fn parse_order_form(pairs: &[(String, String)]) -> Result<NewOrderInput, AppError> {
-    let dealer_id = field(pairs, "dealer_id")
-        .ok_or_else(|| AppError::invalid("order.dealer_unknown", "dealer_id", "choose a dealer"))?
-        .parse()
-        .map_err(|_| bad_number("dealer_id"))?;
+/// The lines of an order form: `product_<i>`, `quantity_<i>`, `price_<i>` (fen) for i in
+/// `1..=rows`; rows without a product are skipped, and so are rows without a quantity when
+/// `empty_removes` (the edit form, where clearing the quantity removes a line).
+fn parse_lines(
+    pairs: &[(String, String)],
+    rows: usize,
+    empty_removes: bool,
+) -> Result<Vec<LineInput>, AppError> {
     let mut lines = Vec::new();
-    for i in 1..=5 {
+    for i in 1..=rows {
         let Some(product) = field(pairs, &format!("product_{i}")) else {
             continue;
         };
+        if empty_removes && field(pairs, &format!("quantity_{i}")).is_none() {
+            continue;
+        }
         let product_id = product
             .parse()
             .map_err(|_| bad_number("lines.product_id"))?;
@@ -180,6 +232,15 @@ fn parse_order_form(pairs: &[(String, String)]) -> Result<NewOrderInput, AppErro
             unit_price_fen,
         });
     }
+    Ok(lines)
+}
+
+fn parse_order_form(pairs: &[(String, String)]) -> Result<NewOrderInput, AppError> {
+    let dealer_id = field(pairs, "dealer_id")
+        .ok_or_else(|| AppError::invalid("order.dealer_unknown", "dealer_id", "choose a dealer"))?
+        .parse()
+        .map_err(|_| bad_number("dealer_id"))?;
+    let lines = parse_lines(pairs, 5, false)?;
     Ok(NewOrderInput {
         dealer_id,
         order_date: field(pairs, "order_date").map(str::to_string),
@@ -219,6 +280,39 @@ pub struct EventLine {
     pub note: String,
 }
 
+/// A row of the line-edit form: an existing line, or an empty one to add a product.
+pub struct EditRow {
+    pub index: usize,
+    pub product_id: i64,
+    pub quantity: String,
+    /// The manual price (fen) when the line has one; empty means the dealer's list price.
+    pub price: String,
+}
+
+/// A person who may take one of the order's owner roles.
+pub struct OwnerChoice {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct OwnerRole {
+    /// The form field, as `set_owners` names it.
+    pub field: &'static str,
+    pub label: String,
+    pub current: String,
+    pub choices: Vec<OwnerChoice>,
+}
+
+pub struct HoldLine {
+    pub kind: String,
+    pub status_code: String,
+    pub status: String,
+    pub exposure: String,
+    pub limit: String,
+    pub when: String,
+}
+
 #[derive(Template)]
 #[template(path = "order_show.html")]
 struct ShowPage {
@@ -227,25 +321,52 @@ struct ShowPage {
     status: String,
     total: String,
     events: Vec<EventLine>,
+    holds: Vec<HoldLine>,
     can_enter: bool,
     can_credit: bool,
     can_ship: bool,
+    /// The lines may still change (draft, on hold or confirmed, nothing shipping yet).
+    editable: bool,
+    edit_rows: Vec<EditRow>,
+    products: Vec<ProductFacts>,
+    owners: Vec<OwnerRole>,
+    error: Option<FormError>,
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+impl ShowPage {
+    fn field_error(&self, form: &str, field: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.at(form, field))
+    }
+
+    fn general_error(&self, form: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.general(form))
+    }
+
+    /// The line-edit form stays open when its change failed.
+    fn lines_open(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.form == "lines")
+    }
+}
+
+/// Rows shown by the line-edit form beyond the order's own lines.
+const EXTRA_EDIT_ROWS: usize = 3;
+const LINE_FIELDS: &[&str] = &["lines.quantity", "lines.product_id", "lines.unit_price_fen"];
+const OWNER_FIELDS: &[&str] = &["desk_rep_id", "shipping_coordinator_id", "billing_rep_id"];
+
+async fn show_page(
+    s: &AppState,
+    pa: &PageActor,
+    id: i64,
+    error: Option<FormError>,
+    status: StatusCode,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "order" });
-    };
     let d = match orders::get(&s.app, &pa.actor, id).await {
         Ok(d) => d,
-        Err(e) => return fail(&pa, e),
+        Err(e) => return fail(pa, e),
     };
     let tr = pa.tr();
     let tz = s.app.config.time_zone;
+    let can_enter = pa.actor.can(Capability::EnterOrders);
     let events = d
         .events
         .iter()
@@ -257,17 +378,217 @@ pub async fn show(
             note: e.note.clone().unwrap_or_default(),
         })
         .collect();
+    let holds = d
+        .holds
+        .iter()
+        .map(|h| HoldLine {
+            kind: tr.tk("hold_kind", &h.kind),
+            status_code: h.status.clone(),
+            status: tr.tk("hold_status", &h.status),
+            exposure: money(h.exposure_fen),
+            limit: money(h.limit_fen),
+            when: format_time(h.created_at, tz),
+        })
+        .collect();
+    let shipping = d.order.status != "draft"
+        && shipments::list(
+            &s.app,
+            &pa.actor,
+            &ShipmentFilter {
+                order_id: Some(id),
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|rows| rows.iter().any(|r| r.status != "cancelled"))
+        .unwrap_or(false);
+    let editable = can_enter
+        && !shipping
+        && salesos_domain::orders::Status::parse(&d.order.status)
+            .is_some_and(salesos_domain::orders::Status::editable);
+    let (edit_rows, products) = if editable {
+        let mut rows: Vec<EditRow> = d
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| EditRow {
+                index: i + 1,
+                product_id: line.product_id,
+                quantity: line.quantity.to_string(),
+                price: if line.manual_price {
+                    line.unit_price_fen.to_string()
+                } else {
+                    String::new()
+                },
+            })
+            .collect();
+        let start = rows.len();
+        rows.extend((1..=EXTRA_EDIT_ROWS).map(|i| EditRow {
+            index: start + i,
+            product_id: 0,
+            quantity: String::new(),
+            price: String::new(),
+        }));
+        let products = orders::products_for_entry(&s.app, &pa.actor)
+            .await
+            .unwrap_or_default();
+        (rows, products)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let owners = if can_enter && !matches!(d.order.status.as_str(), "closed" | "cancelled") {
+        match orders::owner_candidates(&s.app, &pa.actor, id).await {
+            Ok(c) => owner_roles(&tr, &d, c),
+            Err(e) => return fail(pa, e),
+        }
+    } else {
+        Vec::new()
+    };
     let page = ShowPage {
         status: tr.tk("order_status", &d.order.status),
         total: money(d.order.total_fen),
         events,
-        can_enter: pa.actor.can(Capability::EnterOrders),
+        holds,
+        can_enter,
         can_credit: pa.actor.can(Capability::ViewCredit),
         can_ship: pa.actor.can(Capability::Ship),
-        l: Layout::new(&pa, "orders.title", "/orders"),
+        editable,
+        edit_rows,
+        products,
+        owners,
+        error,
+        l: Layout::new(pa, "orders.title", "/orders"),
         d,
     };
-    render(&page)
+    (status, render(&page)).into_response()
+}
+
+fn owner_roles(tr: &Tr, d: &OrderDetail, c: orders::OwnerCandidates) -> Vec<OwnerRole> {
+    let current = [
+        d.order.desk_rep_id,
+        d.order.shipping_coordinator_id,
+        d.order.billing_rep_id,
+    ];
+    [
+        ("desk_rep_id", "orders.desk_rep", c.desk_reps),
+        (
+            "shipping_coordinator_id",
+            "orders.shipping_coordinator",
+            c.shipping_coordinators,
+        ),
+        ("billing_rep_id", "orders.billing_rep", c.billing_reps),
+    ]
+    .into_iter()
+    .zip(current)
+    .map(|((field, label, people), current)| OwnerRole {
+        field,
+        label: tr.t(label).to_string(),
+        current: people
+            .iter()
+            .find(|p| Some(p.id) == current)
+            .map(|p| p.display_name.clone())
+            .or_else(|| current.map(|id| format!("#{id}")))
+            .unwrap_or_default(),
+        choices: people
+            .iter()
+            .map(|p| OwnerChoice {
+                id: p.id,
+                name: p.display_name.clone(),
+                selected: Some(p.id) == current,
+            })
+            .collect(),
+    })
+    .collect()
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "order" });
+    };
+    show_page(&s, &pa, id, None, StatusCode::OK).await
+}
+
+/// After a change from the order page: back to the order, or the page again with the error
+/// next to its field.
+async fn after_change<T>(
+    s: &AppState,
+    pa: &PageActor,
+    id: i64,
+    form: &'static str,
+    fields: &[&str],
+    result: Result<T, AppError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/orders/{id}")).into_response(),
+        Err(e) => match FormError::of(form, fields, &e, &pa.tr()) {
+            Some(error) => {
+                let status = error.status;
+                show_page(s, pa, id, Some(error), status).await
+            }
+            None => fail(pa, e),
+        },
+    }
+}
+
+/// Replaces the order's lines from the edit form; a confirmed order is credit-checked again.
+pub async fn update_lines(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "order" });
+    };
+    let pairs = form.map(|f| f.0).unwrap_or_default();
+    let rows = field(&pairs, "rows")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(5)
+        .min(200);
+    let result = match parse_lines(&pairs, rows, true) {
+        Ok(lines) => orders::update_lines(&s.app, &pa.actor, id, lines).await,
+        Err(e) => Err(e),
+    };
+    after_change(&s, &pa, id, "lines", LINE_FIELDS, result).await
+}
+
+/// Changes who looks after the order (an empty choice leaves a role as it is).
+pub async fn set_owners(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "order" });
+    };
+    let pairs = form.map(|f| f.0).unwrap_or_default();
+    let pick = |name: &'static str| -> Result<Option<i64>, AppError> {
+        field(&pairs, name)
+            .map(|v| v.parse().map_err(|_| bad_number(name)))
+            .transpose()
+    };
+    let result = match (
+        pick("desk_rep_id"),
+        pick("shipping_coordinator_id"),
+        pick("billing_rep_id"),
+    ) {
+        (Ok(desk_rep_id), Ok(shipping_coordinator_id), Ok(billing_rep_id)) => {
+            let input = orders::OwnersInput {
+                desk_rep_id,
+                shipping_coordinator_id,
+                billing_rep_id,
+            };
+            orders::set_owners(&s.app, &pa.actor, id, input).await
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+    };
+    after_change(&s, &pa, id, "owners", OWNER_FIELDS, result).await
 }
 
 async fn act(
@@ -284,10 +605,7 @@ async fn act(
         "cancel" => orders::cancel(&s.app, &pa.actor, id, None).await,
         _ => orders::reopen(&s.app, &pa.actor, id).await,
     };
-    match result {
-        Ok(_) => Redirect::to(&format!("/orders/{id}")).into_response(),
-        Err(e) => fail(pa, e),
-    }
+    after_change(s, pa, id, "actions", &[], result).await
 }
 
 pub async fn confirm(
@@ -402,4 +720,62 @@ pub async fn request_temp_credit(
         }
         Err(e) => fail(&pa, e),
     }
+}
+
+/// The order list, same filters and scope, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    const BATCH: i64 = 1000;
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let format = crate::export::ExportFormat::parse(q.format.trim())
+        .unwrap_or(crate::export::ExportFormat::Xlsx);
+    let mut filter = q.filter(BATCH);
+    let mut rows = Vec::new();
+    loop {
+        let batch = match orders::list(&s.app, &pa.actor, &filter).await {
+            Ok(b) => b,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += BATCH;
+    }
+    let tr = pa.tr();
+    use crate::export::{Cell, Sheet};
+    let sheet = Sheet {
+        title: tr.t("orders.title").to_string(),
+        headers: [
+            "orders.number",
+            "orders.dealer",
+            "orders.date",
+            "orders.status",
+            "orders.source",
+            "orders.owner",
+            "orders.total",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|o| {
+                vec![
+                    Cell::from(o.number),
+                    Cell::from(format!("{} {}", o.dealer_code, o.dealer_name)),
+                    Cell::Date(o.order_date),
+                    Cell::from(tr.tk("order_status", &o.status)),
+                    Cell::from(o.source),
+                    Cell::from(o.owner_name),
+                    Cell::from(Money(o.total_fen)),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "orders")
 }

@@ -2,7 +2,9 @@
 //! with its ship and delivery-confirmation (shortage, damage, re-shipment) forms.
 
 use super::orders::money;
+use super::people::FormError;
 use super::{fail, render, Layout};
+use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
@@ -37,6 +39,10 @@ pub struct ShipmentLine {
 struct ListPage {
     l: Layout,
     rows: Vec<ShipmentLine>,
+    /// (code, label, selected)
+    statuses: Vec<(String, String, bool)>,
+    order_id: Option<i64>,
+    export_query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -44,6 +50,43 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     order_id: Option<i64>,
+    /// for exports: `xlsx` (default) or `csv`
+    #[serde(default)]
+    format: String,
+}
+
+const STATUSES: [&str; 6] = [
+    "picking",
+    "packed",
+    "shipped",
+    "delivered",
+    "closed",
+    "cancelled",
+];
+
+impl ListQuery {
+    fn filter(&self, limit: i64) -> ShipmentFilter {
+        let status = self.status.trim();
+        ShipmentFilter {
+            status: STATUSES.contains(&status).then(|| status.to_string()),
+            order_id: self.order_id,
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// The filter as a query string, for the export links.
+    fn as_query(&self) -> String {
+        let f = self.filter(0);
+        let mut out = Vec::new();
+        if let Some(st) = f.status {
+            out.push(format!("status={st}"));
+        }
+        if let Some(o) = f.order_id {
+            out.push(format!("order_id={o}"));
+        }
+        out.join("&")
+    }
 }
 
 pub async fn list(
@@ -52,19 +95,26 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let filter = ShipmentFilter {
-        status: Some(q.status.trim().to_string()).filter(|s| !s.is_empty()),
-        order_id: q.order_id,
-        limit: 200,
-        ..Default::default()
-    };
+    let filter = q.filter(200);
     let rows = match shipments::list(&s.app, &pa.actor, &filter).await {
         Ok(r) => r,
-        Err(AppError::Invalid(_)) => Vec::new(),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
+    let chosen = filter.status.as_deref();
     render(&ListPage {
+        statuses: STATUSES
+            .iter()
+            .map(|c| {
+                (
+                    c.to_string(),
+                    tr.tk("shipment_status", c),
+                    Some(*c) == chosen,
+                )
+            })
+            .collect(),
+        order_id: q.order_id,
+        export_query: q.as_query(),
         rows: rows
             .iter()
             .map(|r| ShipmentLine {
@@ -218,14 +268,41 @@ struct ShowPage {
     value: String,
     can_ship: bool,
     can_bill: bool,
-    error: Option<String>,
+    error: Option<FormError>,
+}
+
+/// The inputs of the shipment page's forms, so an error is shown next to its field.
+const SHOW_FIELDS: &[&str] = &[
+    "reason",
+    "shipped_on",
+    "delivered_on",
+    "short_qty",
+    "damaged_qty",
+    "reship_qty",
+];
+
+impl ShowPage {
+    fn field_error(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.at("shipment", field))
+    }
+
+    /// A delivery claim's quantity at fault (the inputs are per line, so shown under the table).
+    fn claim_error(&self) -> Option<(&str, &str)> {
+        ["short_qty", "damaged_qty", "reship_qty"]
+            .into_iter()
+            .find_map(|f| self.field_error(f).map(|m| (f, m)))
+    }
+
+    fn general_error(&self) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e.general("shipment"))
+    }
 }
 
 async fn show_page(
     s: &AppState,
     pa: &PageActor,
     id: i64,
-    error: Option<String>,
+    error: Option<FormError>,
     status: StatusCode,
 ) -> Response {
     let d = match shipments::get(&s.app, &pa.actor, id).await {
@@ -265,11 +342,13 @@ async fn after_action<T>(
 ) -> Response {
     match result {
         Ok(_) => Redirect::to(&to).into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let message = message_of(&e, &pa.tr());
-            show_page(s, pa, id, Some(message), status_of(&e)).await
-        }
-        Err(e) => fail(pa, e),
+        Err(e) => match FormError::of("shipment", SHOW_FIELDS, &e, &pa.tr()) {
+            Some(error) => {
+                let status = error.status;
+                show_page(s, pa, id, Some(error), status).await
+            }
+            None => fail(pa, e),
+        },
     }
 }
 
@@ -362,4 +441,100 @@ pub async fn invoice(
         Ok(inv) => Redirect::to(&format!("/invoices/{}", inv.invoice.id)).into_response(),
         Err(e) => after_action::<()>(&s, &pa, id, Err(e), String::new()).await,
     }
+}
+
+/// Picking → packed.
+pub async fn pack(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "shipment" });
+    };
+    let result = shipments::pack(&s.app, &pa.actor, id).await;
+    after_action(&s, &pa, id, result, format!("/shipments/{id}")).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Cancels a shipment that has not left; the reason is required.
+pub async fn cancel(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<CancelForm>, FormRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "shipment" });
+    };
+    let f = form.map(|f| f.0).unwrap_or_default();
+    let result = shipments::cancel(&s.app, &pa.actor, id, Some(f.reason)).await;
+    after_action(&s, &pa, id, result, format!("/shipments/{id}")).await
+}
+
+/// The shipment list, same filters and scope, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    const BATCH: i64 = 1000;
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
+    let mut filter = q.filter(BATCH);
+    let mut rows = Vec::new();
+    loop {
+        let batch = match shipments::list(&s.app, &pa.actor, &filter).await {
+            Ok(b) => b,
+            Err(e) => return fail(&pa, e),
+        };
+        let done = (batch.len() as i64) < BATCH;
+        rows.extend(batch);
+        if done {
+            break;
+        }
+        filter.offset += BATCH;
+    }
+    let tr = pa.tr();
+    let sheet = Sheet {
+        title: tr.t("shipments.title").to_string(),
+        headers: [
+            "shipments.number",
+            "shipments.order",
+            "orders.dealer",
+            "orders.status",
+            "shipments.carrier",
+            "shipments.station",
+            "shipments.tracking",
+            "shipments.shipped_on",
+            "shipments.delivered_on",
+            "shipments.value",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::from(r.number),
+                    Cell::from(r.order_number),
+                    Cell::from(r.dealer_name),
+                    Cell::from(tr.tk("shipment_status", &r.status)),
+                    Cell::from(r.carrier),
+                    Cell::from(r.consignment_station),
+                    Cell::from(r.tracking_no),
+                    r.shipped_on.map_or(Cell::Empty, Cell::Date),
+                    r.delivered_on.map_or(Cell::Empty, Cell::Date),
+                    Cell::from(salesos_domain::Money(r.value_fen)),
+                ]
+            })
+            .collect(),
+    };
+    crate::export::download(&sheet, format, "shipments")
 }

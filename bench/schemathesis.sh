@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Schemathesis against /api/openapi.json, signed in (a bearer token) as each of several roles:
+# no 5xx, every response matches its documented schema and content type (errors are
+# application/problem+json), every status is a documented one.
+#
+#   bash bench/schemathesis.sh            # long form: 200 examples per operation, release build
+#   ST_EXAMPLES=15 ST_BUILD=debug bash bench/schemathesis.sh   # the short form scripts/test runs
+#
+# Settings (environment):
+#   ST_EXAMPLES   test cases per operation and phase, default 200
+#   ST_LOGINS     who signs in, default "admin desk director"
+#   ST_BUILD      release (default; CARGO_TARGET_DIR defaults to /tmp/intake-rel) or debug
+#   SALESOS_BIN_DIR  use the salesos binary in this folder (no build)
+#   ST_VENV       Python virtual environment for schemathesis, default /tmp/salesos-schemathesis
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCHEMATHESIS_VERSION=4.32.5
+examples=${ST_EXAMPLES:-200}
+logins=${ST_LOGINS:-admin desk director}
+build=${ST_BUILD:-release}
+venv=${ST_VENV:-/tmp/salesos-schemathesis}
+port=${ST_PORT:-18985}
+
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+if [ -n "${SALESOS_BIN_DIR:-}" ]; then
+    bin=$SALESOS_BIN_DIR/salesos # built already
+elif [ "$build" = release ]; then
+    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/intake-rel}
+    cargo build --release -q -p salesos
+    bin=$CARGO_TARGET_DIR/release/salesos
+else
+    cargo build -q -p salesos
+    bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/salesos
+fi
+
+work=$(mktemp -d /tmp/salesos-schemathesis.XXXXXX)
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    if [ "${keep:-}" = 1 ]; then echo "schemathesis: work folder kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+db_args=(--data-dir "$work/data")
+"$bin" demo --no-serve --size tiny "${db_args[@]}" >"$work/demo.log" 2>&1
+"$bin" serve "${db_args[@]}" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 200); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+    sleep 0.05
+done
+
+status=0
+for login in $logins; do
+    token=$("$bin" user token "$login" --name schemathesis "${db_args[@]}")
+    echo "== schemathesis as $login ($examples examples per operation)"
+    # --exclude: the tokens routes could revoke the very token the run signs in with
+    if ! "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
+        --header "Authorization: Bearer $token" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+        --phases examples,coverage,fuzzing \
+        --max-examples "$examples" --seed 6 --workers 2 \
+        --suppress-health-check all --request-timeout 20 \
+        --exclude-path-regex '^/api/v1/tokens/' \
+        --report junit --report-dir "$work/report-$login" \
+        >"$work/schemathesis-$login.log" 2>&1; then
+        status=1
+        keep=1
+        tail -n 120 "$work/schemathesis-$login.log"
+    else
+        tail -n 8 "$work/schemathesis-$login.log"
+    fi
+done
+if grep -q "panicked\|ERROR" "$work/serve.log"; then
+    echo "schemathesis: the server logged errors:" >&2
+    grep -m 20 "panicked\|ERROR" "$work/serve.log" >&2
+    status=1
+    keep=1
+fi
+[ "$status" = 0 ] && echo "schemathesis: OK (as: $logins)"
+exit "$status"

@@ -1,0 +1,117 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! `salesos import` against the real binary on the backend chosen by `SALESOS_TEST_DB`: problems
+//! listed with exit code 2 and nothing written, an import, the same file again changing
+//! nothing, `--as` for kinds the operator may not import, `salesos check` clean afterwards.
+
+use salesos_test_support::db::test_db;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn salesos(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_salesos"))
+        .args(args)
+        .env("SALESOS_DATABASE_URL", url)
+        .env("SALESOS_DATA_DIR", data_dir)
+        .env("SALESOS_LOG", "warn")
+        .output()
+        .expect("the salesos binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../web/tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[tokio::test]
+async fn import_checks_imports_and_reimports_nothing() {
+    let db = test_db().await;
+    let dir = std::env::temp_dir().join(format!("salesos-cli-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name_zh,name_en,line,unit,case_size,tax_rate_bp\nCLI-1,命令行茶,CLI tea,BEV,瓶,-3,1300\n",
+    )
+    .unwrap();
+    let out = salesos(
+        &db.url,
+        &dir,
+        &["import", "products", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let printed = text(&out);
+    assert!(
+        printed.contains("row 2\tcase_size\t\"-3\"\tproduct.case_size_invalid"),
+        "{printed}"
+    );
+    assert!(printed.contains("nothing written"), "{printed}");
+
+    let products = data("rt_products.csv");
+    let out = salesos(
+        &db.url,
+        &dir,
+        &["import", "products", &products, "--dry-run"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 new"), "{}", text(&out));
+    let out = salesos(&db.url, &dir, &["import", "products", &products]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("imported"), "{}", text(&out));
+    let out = salesos(&db.url, &dir, &["import", "products", &products]);
+    assert!(
+        text(&out).contains("0 new, 0 changed, 2 unchanged"),
+        "{}",
+        text(&out)
+    );
+
+    // the operator has the administrator's rights: order history needs the order desk
+    for kind in ["prices", "dealers"] {
+        let out = salesos(
+            &db.url,
+            &dir,
+            &["import", kind, &data(&format!("rt_{kind}.csv"))],
+        );
+        assert!(out.status.success(), "{kind}: {}", text(&out));
+    }
+    let orders = data("rt_orders.csv");
+    let out = salesos(&db.url, &dir, &["import", "orders", &orders]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--as"), "{}", text(&out));
+    let out = salesos(
+        &db.url,
+        &dir,
+        &["import", "orders", &orders, "--as", "desk"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = salesos(
+        &db.url,
+        &dir,
+        &[
+            "import",
+            "receivables",
+            &data("rt_receivables.csv"),
+            "--as",
+            "billing",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = salesos(&db.url, &dir, &["check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
