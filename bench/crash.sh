@@ -11,9 +11,15 @@
 #   CRASH_BUILD         release (default; CARGO_TARGET_DIR defaults to /tmp/intake-rel) or debug
 #   SALESOS_BIN_DIR     use the salesos and salesos-loadgen binaries in this folder (no build)
 #   CRASH_CLIENTS       concurrent clients, default 8
-#   CRASH_DATABASE_URL  run against this (empty) PostgreSQL database instead of SQLite
+#   CRASH_DB            sqlite (default) or postgres: a fresh database on the local PostgreSQL,
+#                       made from SALESOS_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+#                       and dropped afterwards
+#   CRASH_DATABASE_URL  run against this (empty) PostgreSQL database instead
 # On SQLite, group commit alternates off/on from one restart to the next, so both write paths
-# are killed mid-flight.
+# are killed mid-flight. Idempotency under retries: every order the generator sends carries an
+# Idempotency-Key (also its note); a share of first attempts is cut off by a short timeout, and
+# every request a kill interrupts is retried with the same key. The verify step fails on a key
+# with two orders, and this script fails if no retry happened at all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills=${1:-20}
@@ -41,10 +47,23 @@ cleanup() {
     [ -n "$generator" ] && kill -9 "$generator" 2>/dev/null
     [ -n "$server" ] && kill -9 "$server" 2>/dev/null
     wait 2>/dev/null || true
-    if [ "${keep:-}" = 1 ]; then echo "crash test: work folder kept: $work"; else rm -rf "$work"; fi
+    if [ "${keep:-}" = 1 ]; then
+        echo "crash test: work folder kept: $work${made_db:+, database kept: $made_db}"
+    else
+        rm -rf "$work"
+        [ -n "$made_db" ] && psql "$pg_admin" -qtAc "DROP DATABASE IF EXISTS $made_db WITH (FORCE)" >/dev/null
+    fi
+    return 0
 }
 trap cleanup EXIT
 
+pg_admin=${SALESOS_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+made_db=""
+if [ "${CRASH_DB:-sqlite}" = postgres ] && [ -z "${CRASH_DATABASE_URL:-}" ]; then
+    made_db="salesos_crash_$$"
+    psql "$pg_admin" -qtAc "CREATE DATABASE $made_db" >/dev/null
+    CRASH_DATABASE_URL="${pg_admin%/*}/$made_db"
+fi
 if [ -n "${CRASH_DATABASE_URL:-}" ]; then
     db_args=(--database-url "$CRASH_DATABASE_URL")
     db_url=$CRASH_DATABASE_URL
@@ -77,7 +96,7 @@ start_server() {
 start_server
 "$loadgen" run --url "http://127.0.0.1:$port" --token "$token" --clients "$clients" \
     --seconds 3600 --retry-share 0.05 --give-up-after 60 --stop-file "$work/stop" \
-    --ack-log "$work/acks.tsv" --tag crash >"$work/loadgen.log" 2>&1 &
+    --ack-log "$work/acks.tsv" --json "$work/run.json" --tag crash >"$work/loadgen.log" 2>&1 &
 generator=$!
 
 for i in $(seq 1 "$kills"); do
@@ -104,4 +123,9 @@ cat "$work/loadgen.log"
     || { keep=1; echo "crash test: salesos check found differences" >&2; exit 1; }
 acked=$(wc -l <"$work/acks.tsv")
 [ "$acked" -gt 0 ] || { keep=1; echo "crash test: no order was acknowledged" >&2; exit 1; }
-echo "crash test: OK: $kills kills, $acked acknowledged orders all whole, nothing half-written, check clean"
+# the duplicate-key check above only means something if requests were in fact retried
+read -r retried replayed < <(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(r["retries"], r["replays"])' "$work/run.json")
+[ "${retried:-0}" -gt 0 ] || { keep=1; echo "crash test: no request was retried, so idempotency went untested" >&2; exit 1; }
+backend=SQLite
+[ -n "${CRASH_DATABASE_URL:-}" ] && backend=PostgreSQL
+echo "crash test: OK ($backend): $kills kills, $acked acknowledged orders all whole, nothing half-written, $retried retried requests ($replayed answered as replays) and no key with two orders, check clean"

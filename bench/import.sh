@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # Import of 1 million historical order lines from CSV (issue 5): rows/s of `salesos import
-# orders` (every check applied: codes resolved, dates and quantities checked, duplicates and
-# conflicts found, one transaction, one audit entry per order) on SQLite and PostgreSQL, next to
-# the database's own bulk load of the same file in the same run (sqlite3 `.import` and psql
-# `\copy`, i.e. COPY, into a bare table of the same six text/number columns).
+# orders` (every check applied: codes resolved in scope, dates and quantities checked, orders
+# whose lines are apart and conflicting lines found, existing orders compared, one transaction,
+# one audit entry per order, rollups kept) on SQLite and PostgreSQL, as a dry run and as a
+# confirmed import, next to the database's own bulk load of the same file in the same run
+# (sqlite3 `.import` and psql `\copy`, i.e. COPY, into a bare table of the same seven columns),
+# which is run once before and once after the salesos runs of its backend (the machine is
+# shared; the table shows both and the share against their mean).
 #
 #   bash bench/import.sh [LINES]          # default 1000000
 #
-# Needs: cargo, sqlite3, psql and a PostgreSQL at $PGURL (default postgres://postgres@127.0.0.1:5432).
+# Needs: cargo, sqlite3, psql and a PostgreSQL at $PGURL (default postgres://postgres@127.0.0.1:5432);
+# the database $BENCH_PGDB (default salesos_bench_import) is created and dropped again.
 set -euo pipefail
 LINES="${1:-1000000}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${BENCH_DIR:-/tmp/salesos-bench-import}"
 PGURL="${PGURL:-postgres://postgres@127.0.0.1:5432}"
-DB="salesos_bench_import"
+DB="${BENCH_PGDB:-salesos_bench_import}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/import-rel}"
 rm -rf "$WORK" && mkdir -p "$WORK"
-(cd "$ROOT" && cargo build --release -q -p salesos)
-BIN="$CARGO_TARGET_DIR/release/salesos"
+# SALESOS_BIN: a release binary built before (skips the build)
+if [ -z "${SALESOS_BIN:-}" ]; then
+    (cd "$ROOT" && cargo build --release -q -p salesos)
+fi
+BIN="${SALESOS_BIN:-$CARGO_TARGET_DIR/release/salesos}"
 
 secs() { python3 -c "import time; print(time.time())"; }
 rate() { python3 -c "print(round($1 / ($3 - $2)))"; }
@@ -47,36 +54,57 @@ PY
 SIZE=$(du -m "$WORK/orders.csv" | cut -f1)
 echo "file: $LINES lines, ${SIZE} MiB"
 
-# SQLite: salesos import, then sqlite3 .import of the same file
-t0=$(secs); "$BIN" import orders "$WORK/orders.csv" --as desk --data-dir "$WORK/sqlite" 2>/dev/null | tail -1; t1=$(secs)
-"$BIN" check --data-dir "$WORK/sqlite" | tail -1
-S_IMPORT=$(rate "$LINES" "$t0" "$t1")
-rm -f "$WORK/bulk.db"
-t0=$(secs)
-sqlite3 -bail "$WORK/bulk.db" <<SQL
+sqlite_bulk() {
+    rm -f "$WORK/bulk.db" "$WORK/bulk.db-wal" "$WORK/bulk.db-shm"
+    local t0 t1
+    t0=$(secs)
+    sqlite3 -bail "$WORK/bulk.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=FULL;
 CREATE TABLE lines(order_no TEXT, dealer TEXT, order_date TEXT, product TEXT, quantity INTEGER, unit_price REAL, note TEXT);
 .import --csv --skip 1 $WORK/orders.csv lines
 SQL
-t1=$(secs)
-S_BULK=$(rate "$LINES" "$t0" "$t1")
+    t1=$(secs)
+    rate "$LINES" "$t0" "$t1"
+}
+pg_bulk() {
+    psql -X -q "$PGURL/$DB" -c "DROP TABLE IF EXISTS lines" -c "CREATE TABLE lines(order_no text, dealer text, order_date text, product text, quantity bigint, unit_price numeric, note text)"
+    local t0 t1
+    t0=$(secs)
+    psql -X -q "$PGURL/$DB" -c "\\copy lines FROM '$WORK/orders.csv' WITH (FORMAT csv, HEADER true)"
+    t1=$(secs)
+    psql -X -q "$PGURL/$DB" -c "DROP TABLE lines"
+    rate "$LINES" "$t0" "$t1"
+}
+# salesos import orders with the given arguments; prints its rows/s, keeps its last line
+salesos_import() {
+    local t0 t1
+    t0=$(secs)
+    "$BIN" import orders "$WORK/orders.csv" --as desk "$@" 2>/dev/null | tail -1 >&2
+    t1=$(secs)
+    rate "$LINES" "$t0" "$t1"
+}
 
-# PostgreSQL: the same
+# SQLite
+S_BULK1=$(sqlite_bulk)
+S_DRY=$(salesos_import --dry-run --data-dir "$WORK/sqlite")
+S_IMPORT=$(salesos_import --data-dir "$WORK/sqlite")
+"$BIN" check --data-dir "$WORK/sqlite" | tail -1
+S_BULK2=$(sqlite_bulk)
+
+# PostgreSQL
 psql -X -q "$PGURL/postgres" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 "$BIN" demo --size tiny --no-serve --database-url "$PGURL/$DB" >/dev/null
-t0=$(secs); "$BIN" import orders "$WORK/orders.csv" --as desk --database-url "$PGURL/$DB" 2>/dev/null | tail -1; t1=$(secs)
+P_BULK1=$(pg_bulk)
+P_DRY=$(salesos_import --dry-run --database-url "$PGURL/$DB")
+P_IMPORT=$(salesos_import --database-url "$PGURL/$DB")
 "$BIN" check --database-url "$PGURL/$DB" | tail -1
-P_IMPORT=$(rate "$LINES" "$t0" "$t1")
-psql -X -q "$PGURL/$DB" -c "CREATE TABLE lines(order_no text, dealer text, order_date text, product text, quantity bigint, unit_price numeric, note text)"
-t0=$(secs)
-psql -X -q "$PGURL/$DB" -c "\\copy lines FROM '$WORK/orders.csv' WITH (FORMAT csv, HEADER true)"
-t1=$(secs)
-P_BULK=$(rate "$LINES" "$t0" "$t1")
+P_BULK2=$(pg_bulk)
 psql -X -q "$PGURL/postgres" -c "DROP DATABASE $DB"
 
+share() { python3 -c "print(f'{$1 / (($2 + $3) / 2):.2f}')"; }
 echo
-echo "| backend | salesos import (rows/s) | bulk load of the same file (rows/s) | share |"
+echo "| backend | bulk load, before / after (rows/s) | salesos dry run (rows/s, share) | salesos import (rows/s, share) |"
 echo "|---|---|---|---|"
-echo "| SQLite | $S_IMPORT | $S_BULK (sqlite3 .import) | $(python3 -c "print(f'{$S_IMPORT / $S_BULK:.2f}')") |"
-echo "| PostgreSQL | $P_IMPORT | $P_BULK (psql \\copy) | $(python3 -c "print(f'{$P_IMPORT / $P_BULK:.2f}')") |"
+echo "| SQLite | $S_BULK1 / $S_BULK2 (sqlite3 .import) | $S_DRY ($(share "$S_DRY" "$S_BULK1" "$S_BULK2")) | $S_IMPORT ($(share "$S_IMPORT" "$S_BULK1" "$S_BULK2")) |"
+echo "| PostgreSQL | $P_BULK1 / $P_BULK2 (psql \\copy) | $P_DRY ($(share "$P_DRY" "$P_BULK1" "$P_BULK2")) | $P_IMPORT ($(share "$P_IMPORT" "$P_BULK1" "$P_BULK2")) |"

@@ -11,7 +11,11 @@
 #   INTAKE_SECONDS    seconds of load per client count, default 10
 #   INTAKE_PG_RAW_CLIENTS  pgbench client counts, default 1,4,16 (the cluster allows 40
 #                     connections; the app's 64 clients share its pool of 16)
-#   INTAKE_GROUP      SQLite group commit modes to run: "off on" (default)
+#   INTAKE_GROUP      SQLite group commit modes to run: "off on" (default; on is the default
+#                     of salesos itself)
+#   INTAKE_PG_SERVERS how many `salesos serve` share the PostgreSQL database, one run each:
+#                     "1 3" (default); with several, orders go round-robin over them and each
+#                     server's pool is a share of the cluster's 40 connections (SALESOS_PG_POOL)
 #   BENCH_LIMITS      the bench-limits folder, default ../shared/bench-limits
 #   CARGO_TARGET_DIR  release build folder, default /tmp/intake-rel
 #   SALESOS_BIN_DIR   use the salesos and salesos-loadgen binaries in this folder (no build)
@@ -27,6 +31,7 @@ clients=${INTAKE_CLIENTS:-1,4,16,64}
 secs=${INTAKE_SECONDS:-10}
 group_modes=${INTAKE_GROUP:-off on}
 pg_raw_clients=${INTAKE_PG_RAW_CLIENTS:-1,4,16}
+pg_servers=${INTAKE_PG_SERVERS:-1 3}
 raw_tx=${INTAKE_RAW_TX:-5000}
 port=18981
 
@@ -44,10 +49,10 @@ chmod 755 "$work"
 export BENCH_DATA=$work/limits-data BENCH_RESULTS=$work/limits-results
 mkdir -p "$BENCH_DATA" "$BENCH_RESULTS"
 results=$work/loadgen.jsonl
-server=""
+servers=()
 pg_started=""
 cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    stop_servers
     [ -n "$pg_started" ] && "$limits/pg.sh" down
     echo "work folder (results, logs): $work"
 }
@@ -55,32 +60,44 @@ trap cleanup EXIT
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# serve DB_ARGS... : start `salesos serve`, wait until it answers, record idle RSS after 5 s
+# serve N DB_ARGS... : start N `salesos serve` on ports port, port+1, … against one database,
+# wait until each answers, record the idle RSS (summed) after 5 s
 serve() {
-    "$bin" serve "$@" --listen "127.0.0.1:$port" >"$work/serve-$label.log" 2>&1 &
-    server=$!
-    for _ in $(seq 1 300); do
-        curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
-        sleep 0.1
+    local n=$1 i p idle=0
+    shift
+    for ((i = 0; i < n; i++)); do
+        p=$((port + i))
+        "$bin" serve "$@" --listen "127.0.0.1:$p" >"$work/serve-$label-$i.log" 2>&1 &
+        servers+=($!)
+        for _ in $(seq 1 300); do
+            curl -sf "http://127.0.0.1:$p/readyz" >/dev/null && break
+            sleep 0.1
+        done
+        curl -sf "http://127.0.0.1:$p/readyz" >/dev/null || { echo "server did not start" >&2; cat "$work/serve-$label-$i.log" >&2; exit 1; }
     done
-    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server did not start" >&2; cat "$work/serve-$label.log" >&2; exit 1; }
     sleep 5
-    echo "{\"label\": \"$label\", \"idle_rss_kib\": $(rss_kib "$server")}" >>"$work/idle.jsonl"
+    for pid in "${servers[@]}"; do idle=$((idle + $(rss_kib "$pid"))); done
+    echo "{\"label\": \"$label\", \"servers\": $n, \"idle_rss_kib\": $idle}" >>"$work/idle.jsonl"
 }
 
-stop_server() {
-    kill "$server"
-    wait "$server" 2>/dev/null || true
-    server=""
+stop_servers() {
+    local pid
+    for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+    servers=()
 }
 
-# load DB_URL : run the generator against the server started last
+# load DB_URL : run the generator against the servers started last, round-robin over them
 load() {
-    local t1 t2
+    local t1 t2 i url_args=() pid_args=()
     t1=$("$bin" user token desk --name "bench-$label" "${db_args[@]}")
     t2=$("$bin" user token desk2 --name "bench-$label" "${db_args[@]}")
-    "$loadgen" run --url "http://127.0.0.1:$port" --token "$t1" --token "$t2" \
-        --clients "$clients" --seconds "$secs" --server-pid "$server" \
+    for ((i = 0; i < ${#servers[@]}; i++)); do
+        url_args+=(--url "http://127.0.0.1:$((port + i))")
+        pid_args+=(--server-pid "${servers[$i]}")
+    done
+    "$loadgen" run "${url_args[@]}" --token "$t1" --token "$t2" \
+        --clients "$clients" --seconds "$secs" "${pid_args[@]}" \
         --json "$results" --tag "$label" --database-url "$1" \
         --ack-log "$work/acks-$label.tsv"
 }
@@ -97,9 +114,10 @@ if [[ " $backends " == *" sqlite "* ]]; then
         rm -rf "$work/$label"
         db_args=(--data-dir "$work/$label")
         "$bin" demo --no-serve "${db_args[@]}" >/dev/null 2>&1
-        SALESOS_SQLITE_GROUP_COMMIT=$mode serve "${db_args[@]}"
+        "$bin" jobs run credit-limits "${db_args[@]}" >/dev/null 2>&1
+        SALESOS_SQLITE_GROUP_COMMIT=$mode serve 1 "${db_args[@]}"
         load "sqlite://$work/$label/salesos.db"
-        stop_server
+        stop_servers
         "$bin" check "${db_args[@]}" >"$work/check-$label.log" 2>&1 \
             || { echo "salesos check found differences:" >&2; cat "$work/check-$label.log" >&2; exit 1; }
     done
@@ -114,17 +132,27 @@ if [[ " $backends " == *" postgres "* ]]; then
     pg="postgres://postgres@127.0.0.1:${BENCH_PGPORT:-5433}"
     echo "== raw PostgreSQL (pgbench)"
     python3 "$limits/intake_pg.py" --clients "$pg_raw_clients" --tx "$((raw_tx * 2))" --tag intake
-    label="postgres"
-    psql "$pg/postgres" -qtAc "DROP DATABASE IF EXISTS salesos_intake WITH (FORCE)"
-    psql "$pg/postgres" -qtAc "CREATE DATABASE salesos_intake"
-    db_args=(--database-url "$pg/salesos_intake")
-    "$bin" demo --no-serve "${db_args[@]}" >/dev/null 2>&1
-    echo "== salesos on PostgreSQL"
-    serve "${db_args[@]}"
-    load "$pg/salesos_intake"
-    stop_server
-    "$bin" check "${db_args[@]}" >"$work/check-$label.log" 2>&1 \
-        || { echo "salesos check found differences:" >&2; cat "$work/check-$label.log" >&2; exit 1; }
+    # the demo company is built once and copied for each run (CREATE DATABASE … TEMPLATE)
+    psql "$pg/postgres" -qtAc "DROP DATABASE IF EXISTS salesos_intake_demo WITH (FORCE)"
+    psql "$pg/postgres" -qtAc "CREATE DATABASE salesos_intake_demo"
+    "$bin" demo --no-serve --database-url "$pg/salesos_intake_demo" >/dev/null 2>&1
+    # this month's scheduled job runs now, not in a server during the load
+    "$bin" jobs run credit-limits --database-url "$pg/salesos_intake_demo" >/dev/null 2>&1
+    for n in $pg_servers; do
+        label="postgres-x$n"
+        psql "$pg/postgres" -qtAc "DROP DATABASE IF EXISTS salesos_intake WITH (FORCE)"
+        psql "$pg/postgres" -qtAc "CREATE DATABASE salesos_intake TEMPLATE salesos_intake_demo"
+        db_args=(--database-url "$pg/salesos_intake")
+        echo "== salesos on PostgreSQL, $n server(s)"
+        # the cluster allows 40 connections: a single server keeps its default pool of 16,
+        # several share 36 (the rest is for psql and the jobs' own connections)
+        pool=$((n == 1 ? 16 : 36 / n))
+        SALESOS_PG_POOL=$pool serve "$n" "${db_args[@]}"
+        load "$pg/salesos_intake"
+        stop_servers
+        "$bin" check "${db_args[@]}" >"$work/check-$label.log" 2>&1 \
+            || { echo "salesos check found differences:" >&2; cat "$work/check-$label.log" >&2; exit 1; }
+    done
     echo "== raw PostgreSQL again"
     python3 "$limits/intake_pg.py" --clients "$pg_raw_clients" --tx "$((raw_tx * 2))" --tag intake
 fi

@@ -4,11 +4,12 @@
 # application/problem+json), every status is a documented one.
 #
 #   bash bench/schemathesis.sh            # long form: 200 examples per operation, release build
-#   ST_EXAMPLES=15 ST_BUILD=debug bash bench/schemathesis.sh   # the short form scripts/test runs
+#   ST_BUILD=debug ST_EXAMPLES=10 ST_LOGINS="desk admin" bash bench/schemathesis.sh   # scripts/test (short)
 #
 # Settings (environment):
 #   ST_EXAMPLES   test cases per operation and phase, default 200
-#   ST_LOGINS     who signs in, default "admin desk director"
+#   ST_LOGINS     who signs in, in this order, default "desk director admin" (the administrator
+#                 last: its run may deactivate people)
 #   ST_BUILD      release (default; CARGO_TARGET_DIR defaults to /tmp/intake-rel) or debug
 #   SALESOS_BIN_DIR  use the salesos binary in this folder (no build)
 #   ST_VENV       Python virtual environment for schemathesis, default /tmp/salesos-schemathesis
@@ -16,14 +17,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
 examples=${ST_EXAMPLES:-200}
-logins=${ST_LOGINS:-admin desk director}
+logins=${ST_LOGINS:-desk director admin}
 build=${ST_BUILD:-release}
 venv=${ST_VENV:-/tmp/salesos-schemathesis}
 port=${ST_PORT:-18985}
 
+# Installed at test time from PyPI (pinned), once per machine; a half-made environment from an
+# interrupted install is made again.
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+    echo "schemathesis: installing schemathesis==$SCHEMATHESIS_VERSION into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || {
+        echo "schemathesis: python3 -m venv failed; install python3-venv (apt-get install python3-venv)" >&2
+        exit 1
+    }
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    "$venv/bin/schemathesis" --version
 fi
 
 if [ -n "${SALESOS_BIN_DIR:-}" ]; then
@@ -49,14 +58,26 @@ db_args=(--data-dir "$work/data")
 "$bin" demo --no-serve --size tiny "${db_args[@]}" >"$work/demo.log" 2>&1
 "$bin" serve "${db_args[@]}" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+ready=0
+for _ in $(seq 1 400); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && { ready=1; break; }
     sleep 0.05
 done
+if [ "$ready" != 1 ]; then
+    echo "schemathesis: the server did not start" >&2
+    tail -20 "$work/serve.log" >&2
+    keep=1
+    exit 1
+fi
 
+# every token first: a run as an administrator may deactivate the next login's person
+declare -A tokens
+for login in $logins; do
+    tokens[$login]=$("$bin" user token "$login" --name schemathesis "${db_args[@]}")
+done
 status=0
 for login in $logins; do
-    token=$("$bin" user token "$login" --name schemathesis "${db_args[@]}")
+    token=${tokens[$login]}
     echo "== schemathesis as $login ($examples examples per operation)"
     # --exclude: the tokens routes could revoke the very token the run signs in with
     if ! "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \

@@ -10,6 +10,9 @@ pub struct Config {
     pub throttle_window_secs: i64,
     pub throttle_max_per_login: i64,
     pub throttle_max_per_ip: i64,
+    /// From this day of the month on (1–28), the previous month's PAE pack is due (the
+    /// leadership reviews around the 5th). `SALESOS_PAE_PACK_DAY`, default 3.
+    pub pae_pack_day: u32,
 }
 
 impl Default for Config {
@@ -21,6 +24,11 @@ impl Default for Config {
             throttle_window_secs: 15 * 60,
             throttle_max_per_login: 5,
             throttle_max_per_ip: 30,
+            pae_pack_day: std::env::var("SALESOS_PAE_PACK_DAY")
+                .ok()
+                .and_then(|d| d.trim().parse().ok())
+                .filter(|d| (1..=28).contains(d))
+                .unwrap_or(3),
         }
     }
 }

@@ -70,8 +70,7 @@ pub async fn history(
 ) -> Result<CreditHistory, AppError> {
     let from = months_before(start, HISTORY_MONTHS as u32);
     let sales =
-        store::monthly_confirmed_orders(conn, dealer_id, &from.to_string(), &start.to_string())
-            .await?;
+        store::monthly_sold_orders(conn, dealer_id, &from.to_string(), &start.to_string()).await?;
     let monthly_sales = (0..HISTORY_MONTHS as u32)
         .rev()
         .map(|k| {
@@ -196,12 +195,21 @@ async fn propose_one(
     if proposal.proposed.0 == dealer.credit_limit_fen {
         return Ok(Proposed::Unchanged);
     }
+    let pending: Vec<_> = store::term_requests_for_dealer(conn, id)
+        .await?
+        .into_iter()
+        .filter(|old| old.kind == DOC_TYPE && old.status == "pending")
+        .collect();
+    // a rerun of the same period (a crashed run taken over) keeps what the first attempt proposed
+    if pending.iter().any(|old| {
+        old.period.as_deref() == Some(period) && old.proposed_limit_fen == Some(proposal.proposed.0)
+    }) {
+        return Ok(Proposed::Yes);
+    }
     // a fresher proposal replaces a pending older one
-    for old in store::term_requests_for_dealer(conn, id).await? {
-        if old.kind == DOC_TYPE && old.status == "pending" {
-            approvals::withdraw(conn, actor, DOC_TYPE, old.id).await?;
-            store::decide_term_request(conn, old.id, "cancelled").await?;
-        }
+    for old in pending {
+        approvals::withdraw(conn, actor, DOC_TYPE, old.id).await?;
+        store::decide_term_request(conn, old.id, "cancelled").await?;
     }
     let input = TermsInput {
         credit_limit_fen: Some(proposal.proposed.0),

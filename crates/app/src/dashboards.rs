@@ -300,7 +300,7 @@ pub async fn home(app: &App, actor: &Actor) -> Result<Home, AppError> {
     if actor.can(Capability::ViewReports) {
         let buckets = AgingBuckets::default();
         let mut sums = vec![0i64; buckets.bucket_count()];
-        for (due, open) in store::open_by_due_date(&mut conn, &actor.scope).await? {
+        for (due, open) in rollups::open_by_due_date(&mut conn, &actor.scope).await? {
             let days = NaiveDate::parse_from_str(&due, "%Y-%m-%d")
                 .map(|d| (today - d).num_days())
                 .unwrap_or(0);

@@ -41,8 +41,6 @@ pub struct HistoryOptions {
     /// depends on the dice).
     pub order_lines: u64,
     pub seed: u64,
-    /// Commit after about this many rows (bounds the write-ahead log on big runs).
-    pub commit_every_rows: u64,
 }
 
 impl HistoryOptions {
@@ -50,7 +48,6 @@ impl HistoryOptions {
         HistoryOptions {
             order_lines,
             seed: 20_240_101,
-            commit_every_rows: 2_000_000,
         }
     }
 }
@@ -96,6 +93,9 @@ struct Out {
     credit_ledger: Table,
     ar_ledger: Table,
 }
+
+/// Rows buffered (all tables) before they are written: a few tens of MiB, whatever the size.
+const FLUSH_ROWS: usize = 100_000;
 
 const TABLES: [&str; 18] = [
     "orders",
@@ -165,8 +165,10 @@ impl Out {
         ]
     }
 
-    fn any_full(&mut self) -> bool {
-        self.in_order().iter().any(|t| t.is_full())
+    /// Whether enough rows wait to write them all: every table's full batches then reuse one
+    /// prepared statement, and only one remainder per table needs a statement of its own.
+    fn should_flush(&mut self) -> bool {
+        self.in_order().iter().map(|t| t.buffered()).sum::<usize>() >= FLUSH_ROWS
     }
 
     fn rows(&mut self) -> u64 {
@@ -389,6 +391,9 @@ struct Sim {
     lines_per_order: f64,
     /// Per day: the dealers' order rate multiplier (season × growth × weekday), normalised.
     day_factor: Vec<f64>,
+    /// Lines the order rates asked for so far (expected value), against which the lines really
+    /// written show how many a planned line yields (assortments, prices, troubled payers).
+    lines_asked: f64,
     later: Vec<Vec<(i64, Later)>>,
     due: Vec<Vec<Due>>,
     ids: Ids,
@@ -554,9 +559,16 @@ impl Sim {
             i = j;
         }
         let factor = self.day_factor[day as usize];
+        // steer the order rate by the yield so far, so that the history ends near the lines asked
+        let pace = if self.lines_asked > 0.0 && self.summary.order_lines > 0 {
+            (self.lines_asked / self.summary.order_lines as f64).clamp(1.0, 2.0)
+        } else {
+            1.0
+        };
         for di in 0..self.dealers.len() {
             let d = &self.dealers[di];
-            let mut rate = d.weight * factor / self.lines_per_order;
+            let mut rate = d.weight * factor * pace / self.lines_per_order;
+            self.lines_asked += rate * self.lines_per_order;
             if d.payer == Payer::Trouble && day >= d.trouble_from {
                 rate *= 0.4;
             }
@@ -1163,7 +1175,7 @@ impl Sim {
                         Val::Int(invoiced),
                         Val::Text(&d.path),
                         Val::Int(owner),
-                        Val::Null,
+                        Val::NullText,
                         shipper.into(),
                         Val::Int(ship_at - 3_600_000_000),
                         Val::Int(updated),
@@ -1205,7 +1217,7 @@ impl Sim {
             biller.into(),
             Val::Int(total),
             Val::Int(exposure_fen),
-            Val::Null,
+            Val::NullText,
             creator.into(),
             Val::Int(created_at),
             Val::Int(last_at),
@@ -1492,7 +1504,7 @@ impl Sim {
                 Val::Text("approved"),
                 Val::Int(*person),
                 Val::Int(decided_at - (approvers.len() - 1 - i) as i64 * 600_000_000),
-                Val::Null,
+                Val::NullText,
             ]);
         }
         let decider = approvers.last().map(|a| a.1);
@@ -1846,7 +1858,7 @@ pub async fn generate(app: &App, opts: HistoryOptions) -> Result<HistorySummary,
     let backend = tx.backend();
     bulk::begin_load(tx.conn(), backend).await?;
     // the rollups are recomputed once at the end instead of by a trigger per row
-    let mut suspended = bulk::suspend_triggers(tx.conn(), backend, ROLLUP_TRIGGERS).await?;
+    let suspended = bulk::suspend_triggers(tx.conn(), backend, ROLLUP_TRIGGERS).await?;
     let conn = tx.conn();
 
     // the dealers and what they buy at which price
@@ -2072,6 +2084,7 @@ pub async fn generate(app: &App, opts: HistoryOptions) -> Result<HistorySummary,
         approvers,
         lines_per_order,
         day_factor,
+        lines_asked: 0.0,
         later: (0..=last).map(|_| Vec::new()).collect(),
         due: (0..=last).map(|_| Vec::new()).collect(),
         ids,
@@ -2087,28 +2100,35 @@ pub async fn generate(app: &App, opts: HistoryOptions) -> Result<HistorySummary,
         tx.commit().await?;
         return Ok(sim.summary);
     }
-    let mut committed_rows = 0u64;
+    // one transaction for the whole load: the indexes set aside below are never missing for
+    // anyone else, and a failed load leaves the database as it was
+    let indexes = bulk::suspend_indexes(tx.conn(), backend, &TABLES).await?;
+    let foreign_keys = bulk::suspend_foreign_keys(tx.conn(), backend, &TABLES).await?;
+    let mut index_started = std::time::Instant::now();
+    let mut load_ms = 0;
     for day in 0..=last {
         sim.day(day)?;
-        if sim.out.any_full() {
+        if sim.out.should_flush() {
             sim.out.flush(tx.conn()).await?;
         }
-        let rows = sim.out.rows();
-        if rows - committed_rows >= opts.commit_every_rows && day < last {
-            sim.out.flush(tx.conn()).await?;
-            write_balances(tx.conn(), &sim, sim.at(day, 23, 59)).await?;
-            bulk::restore_triggers(tx.conn(), suspended).await?;
-            bulk::end_load(tx.conn(), backend).await?;
-            tx.commit().await?;
-            tx = app.store.begin().await?;
-            bulk::begin_load(tx.conn(), backend).await?;
-            suspended = bulk::suspend_triggers(tx.conn(), backend, ROLLUP_TRIGGERS).await?;
-            committed_rows = rows;
-            tracing::info!(day = %sim.dates[day as usize], rows, "demo history: committed");
+        if day == last {
+            load_ms = started.elapsed().as_millis() as u64;
+            index_started = std::time::Instant::now();
         }
     }
     sim.out.flush(tx.conn()).await?;
     let conn = tx.conn();
+    bulk::restore_indexes(conn, indexes).await?;
+    let index_ms = index_started.elapsed().as_millis() as u64;
+    let foreign_keys_started = std::time::Instant::now();
+    bulk::restore_foreign_keys(conn, foreign_keys).await?;
+    tracing::info!(
+        load_ms,
+        index_ms,
+        foreign_keys_ms = foreign_keys_started.elapsed().as_millis() as u64,
+        rows = sim.out.rows(),
+        "demo history: rows written, indexes rebuilt, foreign keys validated"
+    );
     write_balances(conn, &sim, sim.at(last, 23, 59)).await?;
     bulk::finish_ids(conn, backend, &TABLES).await?;
     // the dashboards' rollups, recomputed once over everything loaded
@@ -2141,6 +2161,7 @@ pub async fn generate(app: &App, opts: HistoryOptions) -> Result<HistorySummary,
             .await?;
         }
     }
+    crate::visits::generate_demo_visits(app, conn, start, today, opts.seed).await?;
     for (series, next) in [
         ("SH", sim.ids.sh),
         ("INV", sim.ids.inv),

@@ -21,6 +21,7 @@ pub mod imports;
 pub mod jobs;
 pub mod orders;
 pub mod org;
+pub mod pae_pack;
 pub mod password;
 pub mod people;
 pub mod reports;
@@ -29,6 +30,7 @@ pub mod shipments;
 pub mod targets;
 pub mod tokens;
 pub mod transfers;
+pub mod visits;
 
 pub use actor::{Actor, Via};
 pub use config::Config;

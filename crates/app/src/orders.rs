@@ -10,14 +10,16 @@ use salesos_domain::orders::{self as rules, Source, Status};
 use salesos_domain::roles::{Capability, Role};
 use salesos_domain::{pricing, FieldError, Money};
 use salesos_store::approvals::{self as approvals_store, RequestRow};
+use salesos_store::catalogue::PricedProduct;
 use salesos_store::credit::{self as credit_store, HoldRow, NewHold, Posting};
 use salesos_store::orders::{
-    self as store, DealerFacts, EventRow, IdempotentAnswer, LineRow, NewLine, NewOrder,
+    self as store, DealerFacts, EventRow, IdempotentAnswer, LineRow, NewEvent, NewLine, NewOrder,
     OrderFilter, OrderRow,
 };
 use salesos_store::{Conn, WriteTx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct LineInput {
@@ -130,6 +132,8 @@ pub async fn products_for_entry(
 struct PricedLines {
     lines: Vec<NewLine>,
     total: Money,
+    /// The lines' products as found, by id.
+    products: HashMap<i64, PricedProduct>,
 }
 
 async fn price_lines(
@@ -139,6 +143,19 @@ async fn price_lines(
     input: &[LineInput],
 ) -> Result<PricedLines, AppError> {
     rules::check_lines_count(input.len())?;
+    let mut ids: Vec<i64> = input.iter().map(|l| l.product_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // every product and its price in one query; the lines are then checked in order, so the
+    // first line at fault is the one reported
+    let products = salesos_store::catalogue::products_priced_on(
+        conn,
+        dealer.price_list_id,
+        &dealer.tier,
+        &ids,
+        day,
+    )
+    .await?;
     let mut lines = Vec::with_capacity(input.len());
     let mut amounts = Vec::with_capacity(input.len());
     for l in input {
@@ -146,8 +163,8 @@ async fn price_lines(
             field: Some("lines.quantity"),
             ..e
         })?;
-        let product = store::product(conn, l.product_id)
-            .await?
+        let product = products
+            .get(&l.product_id)
             .filter(|p| p.status == "active")
             .ok_or_else(|| {
                 AppError::invalid(
@@ -156,9 +173,7 @@ async fn price_lines(
                     format!("product {} cannot be sold", l.product_id),
                 )
             })?;
-        let list = salesos_store::catalogue::price_on(conn, dealer.id, product.id, day)
-            .await?
-            .map(|p| p.price_fen);
+        let list = product.price.as_ref().map(|p| p.price_fen);
         let unit = match (l.unit_price_fen, list) {
             (Some(p), _) => p,
             (None, Some(p)) => p,
@@ -185,11 +200,13 @@ async fn price_lines(
             unit_price_fen: unit,
             amount_fen: amount.0,
             manual_price: l.unit_price_fen.is_some() && list != Some(unit),
+            quota_id: None,
         });
     }
     Ok(PricedLines {
         total: rules::total(&amounts)?,
         lines,
+        products,
     })
 }
 
@@ -261,7 +278,9 @@ pub async fn create(
     let me = actor.person_id();
     if let (Some(i), Some(person)) = (&idempotency, me) {
         if let Some(answer) = store::idempotent_answer(tx.conn(), person, &i.key).await? {
-            tx.rollback().await?;
+            // committed (nothing was written), not rolled back: with group commit the first
+            // answer may sit in a batch not yet on disk, and a replay must not be sent before it
+            tx.commit().await?;
             if answer.request_hash != request_hash(&i.canonical_request) {
                 return Err(AppError::invalid(
                     "order.idempotency_mismatch",
@@ -275,7 +294,7 @@ pub async fn create(
             });
         }
     }
-    let dealer = store::dealer(tx.conn(), &actor.scope, input.dealer_id)
+    let (dealer, owner_name) = store::dealer_for_order(tx.conn(), &actor.scope, input.dealer_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -291,48 +310,149 @@ pub async fn create(
             "orders are taken only from active dealers",
         ));
     }
-    let priced = price_lines(tx.conn(), &dealer, &day, &input.lines).await?;
-    let desk =
-        approvals_store::person_on_path(tx.conn(), Role::OrderDesk.code(), &dealer.node_path)
-            .await?;
-    let shipping =
-        approvals_store::person_on_path(tx.conn(), Role::Warehouse.code(), &dealer.node_path)
-            .await?;
-    let billing =
-        approvals_store::person_on_path(tx.conn(), Role::Billing.code(), &dealer.node_path).await?;
+    let mut priced = price_lines(tx.conn(), &dealer, &day, &input.lines).await?;
+    let owner_roles = [Role::OrderDesk, Role::Warehouse, Role::Billing].map(Role::code);
+    let owners = store::people_on_path(tx.conn(), &owner_roles, &dealer.node_path).await?;
+    let owner = |i: usize| owners.get(i).copied().flatten();
+    // A submitted order is checked before anything is written (the same checks as `evaluate`,
+    // on the lines just priced), so it is written once in its final state.
+    let verdict = if input.draft {
+        Verdict::Draft
+    } else {
+        verdict_on_new(&mut tx, app, &dealer, &mut priced, &day).await?
+    };
+    let (status, exposure_fen) = match verdict {
+        Verdict::Draft => (Status::Draft, 0),
+        Verdict::Hold { .. } => (Status::Submitted, 0),
+        Verdict::Confirm => (Status::Confirmed, priced.total.0),
+    };
+    let at = salesos_store::now_micros();
     let id = store::insert(
         tx.conn(),
         NewOrder {
             dealer: &dealer,
             order_date: &day,
-            status: Status::Draft.code(),
+            status: status.code(),
             source: source.code(),
-            desk_rep_id: desk,
-            shipping_coordinator_id: shipping,
-            billing_rep_id: billing,
+            desk_rep_id: owner(0),
+            shipping_coordinator_id: owner(1),
+            billing_rep_id: owner(2),
+            total_fen: priced.total.0,
+            exposure_fen,
             note: note.as_deref(),
             created_by: me,
+            at,
         },
     )
     .await?;
-    store::replace_lines(tx.conn(), id, &priced.lines, priced.total.0).await?;
-    store::add_event(
-        tx.conn(),
-        id,
-        me,
-        "create",
-        None,
-        Status::Draft.code(),
-        None,
-    )
-    .await?;
-    if !input.draft {
-        submit_and_check(&mut tx, app, actor, id).await?;
+    store::insert_lines(tx.conn(), id, &priced.lines).await?;
+    let draft = Status::Draft.code();
+    let submitted = Status::Submitted.code();
+    let mut events = vec![NewEvent {
+        action: "create",
+        from: None,
+        to: draft,
+        note: None,
+    }];
+    if status != Status::Draft {
+        events.push(NewEvent {
+            action: "submit",
+            from: Some(draft),
+            to: submitted,
+            note: None,
+        });
     }
-    let order = store::get_unscoped(tx.conn(), id)
-        .await?
-        .ok_or(AppError::Internal("order vanished".into()))?;
-    let result = detail(tx.conn(), order).await?;
+    if status == Status::Confirmed {
+        events.push(NewEvent {
+            action: "confirm",
+            from: Some(submitted),
+            to: status.code(),
+            note: None,
+        });
+        credit_store::post(
+            tx.conn(),
+            Posting {
+                dealer_id: dealer.id,
+                kind: EntryKind::OrderConfirmed,
+                amount_fen: priced.total.0,
+                doc_type: "order",
+                doc_id: id,
+                person_id: me,
+            },
+        )
+        .await?;
+    }
+    let event_ids = store::add_events(tx.conn(), id, me, at, &events).await?;
+    let order = OrderRow {
+        id,
+        number: store::order_number(&day, id),
+        dealer_id: dealer.id,
+        dealer_code: dealer.code.clone(),
+        dealer_name: dealer.name.clone(),
+        order_date: day.clone(),
+        status: status.code().to_string(),
+        source: source.code().to_string(),
+        node_id: dealer.node_id,
+        node_path: dealer.node_path.clone(),
+        owner_id: dealer.owner_id,
+        owner_name,
+        desk_rep_id: owner(0),
+        shipping_coordinator_id: owner(1),
+        billing_rep_id: owner(2),
+        total_fen: priced.total.0,
+        exposure_fen,
+        note: note.clone(),
+        created_by: me,
+        created_at: at,
+        updated_at: at,
+    };
+    let result = if let Verdict::Hold {
+        kind,
+        value,
+        exposure_fen,
+        overdue_fen,
+    } = verdict
+    {
+        hold(
+            &mut tx,
+            actor,
+            &order,
+            &dealer,
+            kind,
+            value,
+            exposure_fen,
+            overdue_fen,
+        )
+        .await?;
+        // the hold and its approval request are written by others: read the order back
+        let order = store::get_unscoped(tx.conn(), id)
+            .await?
+            .ok_or(AppError::Internal("order vanished".into()))?;
+        detail(tx.conn(), order).await?
+    } else {
+        // what was just written, without reading it back
+        let person_name = actor.person.as_ref().map(|p| p.display_name.clone());
+        OrderDetail {
+            lines: line_rows(&priced),
+            events: event_ids
+                .iter()
+                .zip(&events)
+                .map(|(event_id, e)| EventRow {
+                    id: *event_id,
+                    at,
+                    person_id: me,
+                    person_name: me.and(person_name.clone()),
+                    action: e.action.to_string(),
+                    from_status: e.from.map(str::to_string),
+                    to_status: e.to.to_string(),
+                    note: e.note.map(str::to_string),
+                })
+                .collect(),
+            holds: Vec::new(),
+            approvals: Vec::new(),
+            order,
+        }
+    };
     record(
         tx.conn(),
         actor,
@@ -354,6 +474,131 @@ pub async fn create(
     }
     tx.commit().await?;
     Ok(Created::New(Box::new(result)))
+}
+
+/// What a new order's checks decided.
+enum Verdict {
+    Draft,
+    Confirm,
+    Hold {
+        kind: HoldKind,
+        value: i64,
+        exposure_fen: i64,
+        overdue_fen: i64,
+    },
+}
+
+/// The checks of `evaluate` for an order about to be written: the dealer's balance row is taken
+/// first (as by every change to the dealer's orders), then prices, credit and, when the order
+/// passes, its quotas are consumed (noted on `priced`'s lines).
+async fn verdict_on_new(
+    tx: &mut WriteTx,
+    app: &App,
+    dealer: &DealerFacts,
+    priced: &mut PricedLines,
+    day: &str,
+) -> Result<Verdict, AppError> {
+    let balance = credit_store::lock_balance(tx, dealer.id).await?;
+    let price_hold = worst_manual_discount(
+        priced
+            .lines
+            .iter()
+            .map(|l| (l.manual_price, l.list_price_fen, l.unit_price_fen)),
+    )
+    .map(|bp| (HoldKind::Price, bp, 0));
+    let hold = match price_hold {
+        Some(h) => Some(h),
+        None => credit_hold(tx.conn(), app, dealer, balance.exposure_fen, priced.total.0).await?,
+    };
+    if let Some((kind, value, overdue_fen)) = hold {
+        return Ok(Verdict::Hold {
+            kind,
+            value,
+            exposure_fen: balance.exposure_fen,
+            overdue_fen,
+        });
+    }
+    let wanted: Vec<(i64, i64)> = priced
+        .lines
+        .iter()
+        .map(|l| (l.product_id, l.quantity))
+        .collect();
+    match store::take_quotas(tx.conn(), dealer.id, month_of(day), &wanted).await? {
+        Ok(quotas) => {
+            for (line, quota_id) in priced.lines.iter_mut().zip(quotas) {
+                line.quota_id = quota_id;
+            }
+            Ok(Verdict::Confirm)
+        }
+        Err((product, remaining)) => Err(quota_exceeded(product, remaining)),
+    }
+}
+
+/// The lines as [`store::lines`] reads them back.
+fn line_rows(priced: &PricedLines) -> Vec<LineRow> {
+    priced
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let product = priced.products.get(&l.product_id);
+            let name =
+                |f: fn(&PricedProduct) -> &String| product.map(f).cloned().unwrap_or_default();
+            LineRow {
+                line_no: i as i64 + 1,
+                product_id: l.product_id,
+                product_code: name(|p| &p.code),
+                product_name_zh: name(|p| &p.name_zh),
+                product_name_en: name(|p| &p.name_en),
+                quantity: l.quantity,
+                list_price_fen: l.list_price_fen,
+                unit_price_fen: l.unit_price_fen,
+                amount_fen: l.amount_fen,
+                manual_price: l.manual_price,
+            }
+        })
+        .collect()
+}
+
+/// The month (`YYYY-MM`) of a day, the period quotas are allocated for.
+fn month_of(day: &str) -> &str {
+    day.get(..7).unwrap_or(day)
+}
+
+fn quota_exceeded(product: i64, remaining: i64) -> AppError {
+    AppError::Conflict(FieldError::new(
+        "order.quota_exceeded",
+        "lines.quantity",
+        format!("the quota of product {product} has only {remaining} left this month"),
+    ))
+}
+
+/// The largest discount (basis points) among lines priced by hand below what the free discount
+/// allows; `None` when no line needs a price approval. Lines are `(manual, list, unit)` prices.
+fn worst_manual_discount(lines: impl Iterator<Item = (bool, Option<i64>, i64)>) -> Option<i64> {
+    lines
+        .filter(|(manual, list, unit)| {
+            *manual && pricing::needs_approval(list.map(Money), Money(*unit))
+        })
+        .map(|(_, list, unit)| pricing::discount_bp(list.map(Money), Money(unit)))
+        .max()
+}
+
+/// The credit check on `additional` exposure: `None` passes, else the hold to put the order on
+/// as `(kind, value, overdue_fen)`.
+async fn credit_hold(
+    conn: &mut Conn,
+    app: &App,
+    dealer: &DealerFacts,
+    exposure_fen: i64,
+    additional: i64,
+) -> Result<Option<(HoldKind, i64, i64)>, AppError> {
+    let pos = credit::position(conn, dealer, exposure_fen, &app.today()).await?;
+    Ok(match decide(&pos, Money(additional)) {
+        Decision::Pass => None,
+        Decision::Overdue { overdue } => Some((HoldKind::Overdue, 0, overdue.0)),
+        Decision::OverLimit { over_bp, .. } => Some((HoldKind::Credit, over_bp, 0)),
+    })
 }
 
 /// draft → submitted, then the checks.
@@ -402,14 +647,11 @@ async fn evaluate(
         .ok_or(AppError::Internal("dealer vanished".into()))?;
     if check_price {
         let lines = store::lines(tx.conn(), id).await?;
-        let worst = lines
-            .iter()
-            .filter(|l| {
-                l.manual_price
-                    && pricing::needs_approval(l.list_price_fen.map(Money), Money(l.unit_price_fen))
-            })
-            .map(|l| pricing::discount_bp(l.list_price_fen.map(Money), Money(l.unit_price_fen)))
-            .max();
+        let worst = worst_manual_discount(
+            lines
+                .iter()
+                .map(|l| (l.manual_price, l.list_price_fen, l.unit_price_fen)),
+        );
         if let Some(bp) = worst {
             return hold(
                 tx,
@@ -426,48 +668,28 @@ async fn evaluate(
     }
     let additional = order.total_fen - order.exposure_fen;
     if check_credit {
-        let pos = credit::position(tx.conn(), &dealer, balance.exposure_fen, &app.today()).await?;
-        match decide(&pos, Money(additional)) {
-            Decision::Pass => {}
-            Decision::Overdue { overdue } => {
-                return hold(
-                    tx,
-                    actor,
-                    &order,
-                    &dealer,
-                    HoldKind::Overdue,
-                    0,
-                    balance.exposure_fen,
-                    overdue.0,
-                )
-                .await;
-            }
-            Decision::OverLimit { over_bp, .. } => {
-                return hold(
-                    tx,
-                    actor,
-                    &order,
-                    &dealer,
-                    HoldKind::Credit,
-                    over_bp,
-                    balance.exposure_fen,
-                    0,
-                )
-                .await;
-            }
+        if let Some((kind, value, overdue_fen)) =
+            credit_hold(tx.conn(), app, &dealer, balance.exposure_fen, additional).await?
+        {
+            return hold(
+                tx,
+                actor,
+                &order,
+                &dealer,
+                kind,
+                value,
+                balance.exposure_fen,
+                overdue_fen,
+            )
+            .await;
         }
     }
     // a confirmed order consumes its quotas (scarce products per market or dealer and month)
     store::release_quotas(tx.conn(), id).await?;
-    let period = order.order_date.get(..7).unwrap_or(&order.order_date);
     if let Some((product, remaining)) =
-        store::reserve_quotas(tx.conn(), id, dealer.id, period).await?
+        store::reserve_quotas(tx.conn(), id, dealer.id, month_of(&order.order_date)).await?
     {
-        return Err(AppError::Conflict(FieldError::new(
-            "order.quota_exceeded",
-            "lines.quantity",
-            format!("the quota of product {product} has only {remaining} left this month"),
-        )));
+        return Err(quota_exceeded(product, remaining));
     }
     let kind = if order.exposure_fen == 0 {
         EntryKind::OrderConfirmed

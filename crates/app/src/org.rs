@@ -40,7 +40,7 @@ pub struct NewNodeInput {
     pub effective_from: Option<String>,
 }
 
-fn check_code(raw: &str) -> Result<String, AppError> {
+pub(crate) fn check_code(raw: &str) -> Result<String, AppError> {
     let code = raw.trim().to_uppercase();
     let ok = (1..=32).contains(&code.len())
         && code
@@ -57,7 +57,7 @@ fn check_code(raw: &str) -> Result<String, AppError> {
     }
 }
 
-fn check_name(raw: &str, field: &'static str) -> Result<String, AppError> {
+pub(crate) fn check_name(raw: &str, field: &'static str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(AppError::invalid(

@@ -42,7 +42,7 @@ pub struct NewTargetInput {
 pub struct TargetView {
     pub target: TargetRow,
     pub achievement: Achievement,
-    /// False for metrics not measured from the sales ledgers yet (their actual shows as 0).
+    /// False for metrics that are not measured (their actual shows as 0).
     pub measured: bool,
 }
 
@@ -103,16 +103,31 @@ pub async fn measure(
     today: NaiveDate,
 ) -> Result<TargetView, AppError> {
     let period = period_of(t)?;
-    let column = Metric::parse(&t.metric)
-        .and_then(Metric::rollup_column)
-        .and_then(Column::named);
-    let actual = match column {
-        Some(c) => rollups::total_unscoped(conn, c, &slice_of(t, &period)).await?,
-        None => 0,
+    let metric = Metric::parse(&t.metric);
+    let slice = slice_of(t, &period);
+    let actual = match metric {
+        // the two counts kept outside the sales rollups (migration 0009):
+        // * visits: visits paid in the period's months, by the target's person (the visitor),
+        //   or to dealers within the target's unit (the dealer's territory when visited);
+        // * new active dealers: dealers whose first order that counts as sold (confirmed or
+        //   later; earliest order date, then lowest id) falls in the period's months, credited
+        //   to that order's own territory and owner — whoever owned the dealer when it first
+        //   ordered. A cancelled first order hands the place to the dealer's next one.
+        Some(Metric::Visits) => Some(salesos_store::visits::count_unscoped(conn, &slice).await?),
+        Some(Metric::NewActiveDealers) => {
+            Some(store::new_active_dealers_unscoped(conn, &slice).await?)
+        }
+        _ => match metric
+            .and_then(Metric::rollup_column)
+            .and_then(Column::named)
+        {
+            Some(c) => Some(rollups::total_unscoped(conn, c, &slice).await?),
+            None => None,
+        },
     };
     Ok(TargetView {
-        achievement: rules::achievement(t.amount, actual, &period, today),
-        measured: column.is_some(),
+        achievement: rules::achievement(t.amount, actual.unwrap_or(0), &period, today),
+        measured: actual.is_some(),
         target: t.clone(),
     })
 }
@@ -752,6 +767,14 @@ pub async fn leaderboard(
             place,
         })
         .collect())
+}
+
+/// The leaderboard around a target the caller may see (its peers under the same parent).
+pub async fn peers(app: &App, actor: &Actor, id: i64) -> Result<Vec<RankedView>, AppError> {
+    actor.require(Capability::ViewTargets)?;
+    let mut conn = app.store.read().await?;
+    let t = load(&mut conn, actor, id).await?;
+    leaderboard(&mut conn, &t, today(app)).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ use std::time::Instant;
 pub struct ImportArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// dealers, products, prices, receivables or orders
+    /// dealers, products, prices, receivables, orders or people (people and organisation)
     pub kind: String,
     /// A CSV (UTF-8 or GB18030) or XLSX file.
     pub file: PathBuf,
@@ -66,8 +66,9 @@ fn mapping(pairs: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub async fn run(args: ImportArgs) -> Result<ExitCode> {
-    let kind = Kind::parse(&args.kind)
-        .ok_or_else(|| anyhow!("the kind is dealers, products, prices, receivables or orders"))?;
+    let kind = Kind::parse(&args.kind).ok_or_else(|| {
+        anyhow!("the kind is dealers, products, prices, receivables, orders or people")
+    })?;
     let mapping = mapping(&args.mapping)?;
     let table = salesos_import::Table::open_path(&args.file, args.sheet.as_deref())
         .map_err(|e| anyhow!("{}: {e}", args.file.display()))?;

@@ -115,7 +115,7 @@ enum Command {
 
 #[derive(Subcommand)]
 pub enum JobsCommand {
-    /// Run a job for a period unless it already ran (jobs: credit-limits).
+    /// Run a job for a period unless it already ran (jobs: credit-limits, pae-pack).
     Run {
         name: String,
         /// `YYYY-MM`; default the current month.

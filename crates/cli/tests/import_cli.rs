@@ -111,6 +111,26 @@ async fn import_checks_imports_and_reimports_nothing() {
     );
     assert!(out.status.success(), "{}", text(&out));
 
+    // people and organisation: a unit and the person placed in it, in either order
+    let people = dir.join("people.csv");
+    std::fs::write(
+        &people,
+        "记录类型,编码/账号,名称/姓名,单位层级,上级单位编码,所属单位编码,角色\n\
+         人员,rep.cli9.1,命令行代表,,,C-CLI9,sales_rep\n\
+         单位,C-CLI9,命令行城,city,A-SH,,\n",
+    )
+    .unwrap();
+    let path = people.to_str().unwrap();
+    let out = salesos(&db.url, &dir, &["import", "people", path]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 new"), "{}", text(&out));
+    let out = salesos(&db.url, &dir, &["import", "people", path]);
+    assert!(
+        text(&out).contains("0 new, 0 changed, 2 unchanged"),
+        "{}",
+        text(&out)
+    );
+
     let out = salesos(&db.url, &dir, &["check"]);
     assert!(out.status.success(), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);

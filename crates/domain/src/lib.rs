@@ -19,6 +19,7 @@ pub mod receivables;
 pub mod roles;
 pub mod scope;
 pub mod targets;
+pub mod visits;
 
 pub use error::{DomainError, FieldError};
 pub use ids::{NodeId, PersonId};

@@ -421,6 +421,94 @@ pub async fn price_on(
     .await
 }
 
+/// A product as an order line needs it, with its price for the dealer on the order date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedProduct {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub status: String,
+    /// As [`price_on`] finds it; `None` when neither list has a price valid that day.
+    pub price: Option<PriceOn>,
+}
+
+/// Appends ` IN ($…, $…)` for `ids` (at least one).
+fn push_in_list(sql: &mut Sql, ids: &[i64]) {
+    sql.push(" IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(")");
+}
+
+/// [`price_on`] for all of an order's products in one query: each product found, with the price
+/// from the dealer's own list (`own_list`) when it has one that day, else from the first list of
+/// the dealer's tier. Products that do not exist are missing from the answer.
+pub async fn products_priced_on(
+    conn: &mut Conn,
+    own_list: Option<i64>,
+    tier: &str,
+    product_ids: &[i64],
+    date: &str,
+) -> Result<std::collections::HashMap<i64, PricedProduct>, StoreError> {
+    let mut found = std::collections::HashMap::new();
+    if product_ids.is_empty() {
+        return Ok(found);
+    }
+    let mut sql = Sql::new(
+        "SELECT p.id, p.code AS product_code, p.name_zh, p.name_en, p.status, i.price_fen, i.price_list_id, \
+         l.code AS list_code, l.kind, i.valid_from, i.valid_to, CASE WHEN l.id = ",
+    );
+    sql.bind(own_list).push(
+        " THEN 0 ELSE 1 END AS preference FROM products p \
+         LEFT JOIN price_list_items i ON i.product_id = p.id AND i.valid_from <= ",
+    );
+    sql.bind(date)
+        .push(" AND (i.valid_to IS NULL OR i.valid_to > ")
+        .bind(date)
+        .push(") AND i.price_list_id IN (SELECT l2.id FROM price_lists l2 WHERE l2.active = 1 AND (l2.id = ")
+        .bind(own_list)
+        .push(" OR (l2.kind = 'tier' AND l2.tier = ")
+        .bind(tier)
+        .push("))) LEFT JOIN price_lists l ON l.id = i.price_list_id WHERE p.id");
+    push_in_list(&mut sql, product_ids);
+    // the first row per product wins: its own list before its tier's, then the lowest list id
+    sql.push(" ORDER BY p.id, preference, l.id, i.id");
+    for r in sql.fetch_all(conn).await? {
+        let id: i64 = r.try_get("id")?;
+        if found.contains_key(&id) {
+            continue;
+        }
+        let price = match r.try_get::<Option<i64>, _>("price_fen")? {
+            None => None,
+            Some(price_fen) => Some(PriceOn {
+                price_fen,
+                price_list_id: r.try_get("price_list_id")?,
+                price_list_code: r.try_get("list_code")?,
+                source: r.try_get("kind")?,
+                valid_from: r.try_get("valid_from")?,
+                valid_to: r.try_get("valid_to")?,
+            }),
+        };
+        found.insert(
+            id,
+            PricedProduct {
+                id,
+                code: r.try_get("product_code")?,
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+                status: r.try_get("status")?,
+                price,
+            },
+        );
+    }
+    Ok(found)
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct QuotaRow {
     pub id: i64,
@@ -513,37 +601,13 @@ pub async fn reserve_quota(
     period: &str,
     qty: i64,
 ) -> Result<Reserve, StoreError> {
-    let mut find = Sql::new(
-        "SELECT q.id FROM quotas q LEFT JOIN org_nodes n ON n.id = q.node_id, dealers d \
-         WHERE d.id = ",
-    );
-    find.bind(dealer_id)
-        .push(" AND q.product_id = ")
-        .bind(product_id)
-        .push(" AND q.period = ")
-        .bind(period)
-        .push(
-            " AND (q.dealer_id = d.id OR (q.dealer_id IS NULL AND n.path IS NOT NULL \
-             AND SUBSTR(d.node_path, 1, LENGTH(n.path)) = n.path)) \
-             ORDER BY CASE WHEN q.dealer_id IS NULL THEN 1 ELSE 0 END, LENGTH(n.path) DESC, q.id LIMIT 1",
-        );
-    let Some(row) = find.fetch_optional(&mut *conn).await? else {
+    let applying = quotas_applying(conn, dealer_id, &[product_id], period).await?;
+    let Some(&quota_id) = applying.get(&product_id) else {
         return Ok(Reserve::NotLimited);
     };
-    let quota_id: i64 = row.try_get("id")?;
-    let mut update = Sql::new("UPDATE quotas SET consumed = consumed + ");
-    update
-        .bind(qty)
-        .push(" WHERE id = ")
-        .bind(quota_id)
-        .push(" AND consumed + ")
-        .bind(qty)
-        .push(" <= quantity");
-    let changed = update.execute(&mut *conn).await?;
-    let mut left = Sql::new("SELECT quantity - consumed AS r FROM quotas WHERE id = ");
-    left.bind(quota_id);
-    let remaining: i64 = left.fetch_one(conn).await?.try_get("r")?;
-    Ok(if changed == 1 {
+    let consumed = consume_quota(conn, quota_id, qty).await?;
+    let remaining = quota_left(conn, quota_id).await?;
+    Ok(if consumed {
         Reserve::Reserved {
             quota_id,
             remaining,
@@ -554,6 +618,63 @@ pub async fn reserve_quota(
             remaining,
         }
     })
+}
+
+/// The quota that applies to `dealer_id` in `period` for each of `product_ids` that has one (see
+/// [`reserve_quota`] for which one applies), in one query: product id → quota id.
+pub async fn quotas_applying(
+    conn: &mut Conn,
+    dealer_id: i64,
+    product_ids: &[i64],
+    period: &str,
+) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let mut applying = std::collections::HashMap::new();
+    if product_ids.is_empty() {
+        return Ok(applying);
+    }
+    let mut find = Sql::new(
+        "SELECT q.product_id, q.id FROM quotas q LEFT JOIN org_nodes n ON n.id = q.node_id, dealers d \
+         WHERE d.id = ",
+    );
+    find.bind(dealer_id)
+        .push(" AND q.period = ")
+        .bind(period)
+        .push(" AND q.product_id");
+    push_in_list(&mut find, product_ids);
+    find.push(
+        " AND (q.dealer_id = d.id OR (q.dealer_id IS NULL AND n.path IS NOT NULL \
+         AND SUBSTR(d.node_path, 1, LENGTH(n.path)) = n.path)) \
+         ORDER BY q.product_id, CASE WHEN q.dealer_id IS NULL THEN 1 ELSE 0 END, LENGTH(n.path) DESC, q.id",
+    );
+    for row in find.fetch_all(conn).await? {
+        // the first row per product is the one that applies
+        applying
+            .entry(row.try_get::<i64, _>("product_id")?)
+            .or_insert(row.try_get::<i64, _>("id")?);
+    }
+    Ok(applying)
+}
+
+/// Takes `qty` from a quota if that much is left: the check and the increment are one
+/// conditional `UPDATE`, so two orders cannot together take more than is left. `false` when not
+/// enough is left (nothing is taken).
+pub async fn consume_quota(conn: &mut Conn, quota_id: i64, qty: i64) -> Result<bool, StoreError> {
+    let mut update = Sql::new("UPDATE quotas SET consumed = consumed + ");
+    update
+        .bind(qty)
+        .push(" WHERE id = ")
+        .bind(quota_id)
+        .push(" AND consumed + ")
+        .bind(qty)
+        .push(" <= quantity");
+    Ok(update.execute(conn).await? == 1)
+}
+
+/// What is left of a quota.
+pub async fn quota_left(conn: &mut Conn, quota_id: i64) -> Result<i64, StoreError> {
+    let mut left = Sql::new("SELECT quantity - consumed AS r FROM quotas WHERE id = ");
+    left.bind(quota_id);
+    Ok(left.fetch_one(conn).await?.try_get("r")?)
 }
 
 /// Inserts prices as given (demo and imports): the caller guarantees the periods of one list

@@ -129,5 +129,7 @@ pub async fn run(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
     problems.extend(crate::returns::check_unscoped(conn).await?);
     problems.extend(crate::transfers::check_unscoped(conn).await?);
     problems.extend(crate::rollups::check_unscoped(conn).await?);
+    problems.extend(crate::visits::check_unscoped(conn).await?);
+    problems.extend(crate::targets::check_first_orders_unscoped(conn).await?);
     Ok(problems)
 }

@@ -2,6 +2,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
@@ -112,13 +113,26 @@ pub struct Store {
     group: Option<Arc<Group>>,
 }
 
-/// The setting that turns group commit on for SQLite (`on`/`1`/`true`); off by default.
+/// The setting that turns SQLite group commit off (`off`/`0`/`false`/`no`); on by default.
 pub const GROUP_COMMIT_ENV: &str = "SALESOS_SQLITE_GROUP_COMMIT";
 
 fn group_commit_wanted() -> bool {
     std::env::var(GROUP_COMMIT_ENV)
-        .map(|v| matches!(v.trim(), "1" | "on" | "true" | "yes"))
-        .unwrap_or(false)
+        .map(|v| !matches!(v.trim(), "0" | "off" | "false" | "no"))
+        .unwrap_or(true)
+}
+
+/// The size of the PostgreSQL connection pool of one process (default 16). Several app servers
+/// on one database share its `max_connections`, so each gets a part of it.
+pub const PG_POOL_ENV: &str = "SALESOS_PG_POOL";
+const PG_POOL_DEFAULT: u32 = 16;
+
+fn pg_pool_size() -> u32 {
+    std::env::var(PG_POOL_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (1..=1000).contains(n))
+        .unwrap_or(PG_POOL_DEFAULT)
 }
 
 impl Store {
@@ -165,7 +179,7 @@ impl Store {
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pg_pool_size())
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
                     .await?;
@@ -188,6 +202,15 @@ impl Store {
     /// Whether write transactions share durable commits (SQLite group commit).
     pub fn group_commit(&self) -> bool {
         self.group.is_some()
+    }
+
+    /// With group commit: how many durable commits were made and how many operations they
+    /// carried so far.
+    pub fn group_commit_stats(&self) -> Option<GroupStats> {
+        self.group.as_ref().map(|g| GroupStats {
+            commits: g.commits.load(Ordering::Relaxed),
+            operations: g.operations.load(Ordering::Relaxed),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -314,6 +337,16 @@ impl Drop for WriteTx {
 struct Group {
     state: Arc<Mutex<Batch>>,
     writer: AnyPool,
+    /// Durable commits made, and operations committed by them.
+    commits: Arc<AtomicU64>,
+    operations: Arc<AtomicU64>,
+}
+
+/// See [`Store::group_commit_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupStats {
+    pub commits: u64,
+    pub operations: u64,
 }
 
 /// The open outer transaction and who waits for its commit.
@@ -328,6 +361,9 @@ struct Batch {
     members: usize,
     waiters: Vec<oneshot::Sender<Result<(), String>>>,
     flush_scheduled: bool,
+    /// Shared with [`Group`] for [`Store::group_commit_stats`].
+    commits: Arc<AtomicU64>,
+    operations: Arc<AtomicU64>,
 }
 
 /// Operations per durable commit at most, which bounds the wait of the first one.
@@ -336,8 +372,11 @@ const WRITER_WAIT: Duration = Duration::from_secs(30);
 
 impl Group {
     fn new(writer: AnyPool) -> Arc<Group> {
+        let batch = Batch::default();
         Arc::new(Group {
-            state: Arc::new(Mutex::new(Batch::default())),
+            commits: batch.commits.clone(),
+            operations: batch.operations.clone(),
+            state: Arc::new(Mutex::new(batch)),
             writer,
         })
     }
@@ -417,7 +456,12 @@ impl Batch {
         };
         let result = sqlx::query("COMMIT").execute(&mut *conn).await;
         let answer = match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                self.operations
+                    .fetch_add(self.waiters.len() as u64, Ordering::Relaxed);
+                Ok(())
+            }
             Err(err) => {
                 conn.close_on_drop();
                 Err(format!("committing: {err}"))

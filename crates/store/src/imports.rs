@@ -3,9 +3,10 @@
 //! number they had in the old system).
 
 use crate::sql::Sql;
-use crate::{now_micros, Conn, StoreError};
+use crate::{now_micros, Backend, Conn, StoreError};
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// The mapping (field -> column header) a person saved for a kind of file, as JSON text.
 pub async fn mapping(
@@ -114,40 +115,77 @@ pub struct HistoryOrder {
     pub lines: Vec<HistoryLine>,
 }
 
-pub async fn order_by_number(
+/// The stored orders among these numbers, with their lines (line order), keyed by number: a
+/// batch of a re-imported file is compared with what is there in two queries.
+pub async fn orders_by_numbers(
     conn: &mut Conn,
-    number: &str,
-) -> Result<Option<HistoryOrder>, StoreError> {
-    let mut sql =
-        Sql::new("SELECT id, number, dealer_id, order_date, status FROM orders WHERE number = ");
-    sql.bind(number);
-    let Some(r) = sql.fetch_optional(conn).await? else {
-        return Ok(None);
+    numbers: &[&str],
+) -> Result<HashMap<String, HistoryOrder>, StoreError> {
+    let mut found: HashMap<String, HistoryOrder> = HashMap::new();
+    let per_statement = rows_per_statement(conn, 1);
+    for chunk in numbers.chunks(per_statement) {
+        let mut sql = Sql::new(
+            "SELECT id, number, dealer_id, order_date, status FROM orders WHERE number IN (",
+        );
+        in_list(&mut sql, chunk.iter().copied());
+        let mut by_id = HashMap::new();
+        for r in sql.fetch_all(conn).await? {
+            let order = HistoryOrder {
+                id: r.try_get("id")?,
+                number: r.try_get("number")?,
+                dealer_id: r.try_get("dealer_id")?,
+                order_date: r.try_get("order_date")?,
+                status: r.try_get("status")?,
+                lines: Vec::new(),
+            };
+            by_id.insert(order.id, order);
+        }
+        if by_id.is_empty() {
+            continue;
+        }
+        let mut lines = Sql::new(
+            "SELECT order_id, product_id, quantity, unit_price_fen FROM order_lines WHERE order_id IN (",
+        );
+        in_list(&mut lines, by_id.keys().copied());
+        lines.push(" ORDER BY order_id, line_no");
+        for l in lines.fetch_all(conn).await? {
+            let order_id: i64 = l.try_get("order_id")?;
+            if let Some(order) = by_id.get_mut(&order_id) {
+                order.lines.push(HistoryLine {
+                    product_id: l.try_get("product_id")?,
+                    quantity: l.try_get("quantity")?,
+                    unit_price_fen: l.try_get("unit_price_fen")?,
+                });
+            }
+        }
+        found.extend(by_id.into_values().map(|o| (o.number.clone(), o)));
+    }
+    Ok(found)
+}
+
+/// How many rows of `params_per_row` bind parameters one multi-row statement takes. sqlx binds
+/// SQLite parameters by name, and SQLite finds a parameter's name by walking a list, so binding
+/// costs grow with the square of a statement's parameters: a few hundred per statement keep it
+/// negligible (and the statement text, the same for every full chunk, is prepared once). On
+/// PostgreSQL fewer, larger statements save round trips (its limit is 65,535 parameters).
+fn rows_per_statement(conn: &Conn, params_per_row: usize) -> usize {
+    let params = if conn.backend_name() == "SQLite" {
+        240
+    } else {
+        30_000
     };
-    let id: i64 = r.try_get("id")?;
-    let mut lines =
-        Sql::new("SELECT product_id, quantity, unit_price_fen FROM order_lines WHERE order_id = ");
-    lines.bind(id).push(" ORDER BY line_no");
-    let lines = lines
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|l| {
-            Ok(HistoryLine {
-                product_id: l.try_get("product_id")?,
-                quantity: l.try_get("quantity")?,
-                unit_price_fen: l.try_get("unit_price_fen")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(Some(HistoryOrder {
-        id,
-        number: r.try_get("number")?,
-        dealer_id: r.try_get("dealer_id")?,
-        order_date: r.try_get("order_date")?,
-        status: r.try_get("status")?,
-        lines,
-    }))
+    (params / params_per_row).max(1)
+}
+
+/// Appends `(v1, v2, …)` — the closing parenthesis included — binding each value.
+fn in_list<V: Into<crate::sql::Value>>(sql: &mut Sql, values: impl Iterator<Item = V>) {
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(v);
+    }
+    sql.push(")");
 }
 
 pub struct NewHistoryOrder<'a> {
@@ -162,39 +200,19 @@ pub struct NewHistoryOrder<'a> {
     pub lines: &'a [HistoryLine],
 }
 
-/// Which of these order numbers exist already.
-pub async fn existing_order_numbers(
-    conn: &mut Conn,
-    numbers: &[&str],
-) -> Result<std::collections::HashSet<String>, StoreError> {
-    let mut found = std::collections::HashSet::new();
-    for chunk in numbers.chunks(500) {
-        let mut sql = Sql::new("SELECT number FROM orders WHERE number IN (");
-        for (i, n) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(*n);
-        }
-        sql.push(")");
-        for r in sql.fetch_all(conn).await? {
-            found.insert(r.try_get("number")?);
-        }
-    }
-    Ok(found)
-}
-
 /// Closed orders from the old system: fully shipped, adding nothing to credit exposure. Written
 /// as a few multi-row inserts (orders, then their lines), so a large history loads in few round
-/// trips; returns the ids in the order given.
+/// trips; returns the ids in the order given. `created_at` marks the orders of one import run
+/// (see [`add_history_rollups`]).
 pub async fn insert_history_orders(
     conn: &mut Conn,
     orders: &[NewHistoryOrder<'_>],
+    created_at: i64,
 ) -> Result<Vec<i64>, StoreError> {
-    let now = now_micros();
+    let now = created_at;
+
     let mut ids = std::collections::HashMap::new();
-    // bind parameters per statement stay well under SQLite's limit (32,766)
-    for chunk in orders.chunks(500) {
+    for chunk in orders.chunks(rows_per_statement(conn, 11)) {
         let mut sql = Sql::new(
             "INSERT INTO orders (number, dealer_id, order_date, status, source, node_id, node_path, owner_id, total_fen, exposure_fen, note, created_by, created_at, updated_at) VALUES ",
         );
@@ -252,7 +270,7 @@ pub async fn insert_history_orders(
                 .map(move |(i, l)| (*id, i + 1, l))
         })
         .collect();
-    for chunk in lines.chunks(3000) {
+    for chunk in lines.chunks(rows_per_statement(conn, 7)) {
         let mut ins = Sql::new(
             "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_fen, unit_price_fen, amount_fen, manual_price, shipped_qty) VALUES ",
         );
@@ -288,7 +306,7 @@ pub async fn append_audit_many(
     entries: &[crate::audit::NewEntry<'_>],
 ) -> Result<(), StoreError> {
     let now = now_micros();
-    for chunk in entries.chunks(500) {
+    for chunk in entries.chunks(rows_per_statement(conn, 9)) {
         let mut sql = Sql::new(
             "INSERT INTO audit_log (at, person_id, source, request_id, operation, entity, entity_id, scope_path, before_json, after_json) VALUES ",
         );
@@ -320,6 +338,196 @@ pub async fn append_audit_many(
         }
         sql.execute(conn).await?;
     }
+    Ok(())
+}
+
+/// The order numbers an import has met, kept in a temporary table of its transaction rather
+/// than in memory, so that a file of any length is checked for an order whose lines are not
+/// kept together while memory stays flat. Gone with the transaction (or [`end_order_numbers`]).
+pub async fn begin_order_numbers(conn: &mut Conn) -> Result<(), StoreError> {
+    Sql::new(
+        "CREATE TEMP TABLE import_order_numbers (number TEXT PRIMARY KEY, first_row BIGINT NOT NULL)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn end_order_numbers(conn: &mut Conn) -> Result<(), StoreError> {
+    Sql::new("DROP TABLE import_order_numbers")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Notes where each order number (distinct within the call) begins in the file; returns those
+/// met before, with the row where they began.
+pub async fn note_order_numbers(
+    conn: &mut Conn,
+    numbers: &[(String, u64)],
+) -> Result<HashMap<String, u64>, StoreError> {
+    let mut met = HashMap::new();
+    for chunk in numbers.chunks(rows_per_statement(conn, 2)) {
+        let mut sql = Sql::new("INSERT INTO import_order_numbers (number, first_row) VALUES ");
+        for (i, (number, row)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(number)
+                .push(", ")
+                .bind(*row as i64)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (number) DO NOTHING RETURNING number");
+        let noted: std::collections::HashSet<String> = sql
+            .fetch_all(conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("number"))
+            .collect::<Result<_, _>>()?;
+        if noted.len() == chunk.len() {
+            continue;
+        }
+        let mut earlier =
+            Sql::new("SELECT number, first_row FROM import_order_numbers WHERE number IN (");
+        in_list(
+            &mut earlier,
+            chunk.iter().map(|(n, _)| n).filter(|n| !noted.contains(*n)),
+        );
+        for r in earlier.fetch_all(conn).await? {
+            let row: i64 = r.try_get("first_row")?;
+            met.insert(r.try_get("number")?, row as u64);
+        }
+    }
+    Ok(met)
+}
+
+/// The per-line rollup triggers of `order_lines`, set aside for an import run.
+#[derive(Debug, Default)]
+pub struct LineRollupsAside {
+    /// SQLite: the dropped triggers' definitions.
+    definitions: Vec<String>,
+    /// PostgreSQL: the disabled triggers.
+    disabled: Vec<String>,
+}
+
+/// Sets aside the triggers that add each inserted order line to the rollups, for
+/// [`add_history_rollups`] to do the same for the whole run at once; [`restore_line_rollups`]
+/// puts them back in the same transaction (a failed run leaves them as they were). Like
+/// `bulk::suspend_triggers`, written with [`Sql`] so that the import's future stays `Send`.
+/// On PostgreSQL this locks `order_lines` against other writers until the import commits.
+pub async fn set_aside_line_rollups(
+    conn: &mut Conn,
+    backend: Backend,
+) -> Result<LineRollupsAside, StoreError> {
+    let mut aside = LineRollupsAside::default();
+    match backend {
+        Backend::Sqlite => {
+            let found = Sql::new(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'order_lines' AND name LIKE 'rollup_order_line%' ORDER BY name",
+            )
+            .fetch_all(conn)
+            .await?;
+            for r in found {
+                let name: String = r.try_get("name")?;
+                aside.definitions.push(r.try_get("sql")?);
+                Sql::new(&format!("DROP TRIGGER \"{name}\""))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        Backend::Postgres => {
+            let found = Sql::new(
+                "SELECT CAST(t.tgname AS TEXT) AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 WHERE NOT t.tgisinternal AND c.relname = 'order_lines' AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+                 AND t.tgname LIKE 'rollup_order_line%' ORDER BY 1",
+            )
+            .fetch_all(conn)
+            .await?;
+            for r in found {
+                let name: String = r.try_get("name")?;
+                Sql::new(&format!(
+                    "ALTER TABLE order_lines DISABLE TRIGGER \"{name}\""
+                ))
+                .execute(conn)
+                .await?;
+                aside.disabled.push(name);
+            }
+        }
+    }
+    Ok(aside)
+}
+
+pub async fn restore_line_rollups(
+    conn: &mut Conn,
+    aside: LineRollupsAside,
+) -> Result<(), StoreError> {
+    for definition in &aside.definitions {
+        Sql::new(definition).execute(conn).await?;
+    }
+    for name in &aside.disabled {
+        Sql::new(&format!(
+            "ALTER TABLE order_lines ENABLE TRIGGER \"{name}\""
+        ))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The highest order and order-line ids so far: what an import run adds lies above them.
+pub async fn last_order_ids(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
+    let r = Sql::new(
+        "SELECT COALESCE((SELECT MAX(id) FROM orders), 0) AS o, COALESCE((SELECT MAX(id) FROM order_lines), 0) AS l",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((r.try_get("o")?, r.try_get("l")?))
+}
+
+/// Adds the lines of the orders one import run wrote (ids above `after`, created at
+/// `created_at` by an import) to the sales rollups, in one grouped upsert per rollup table:
+/// what the per-row rollup triggers, which the import sets aside, would have added.
+pub async fn add_history_rollups(
+    conn: &mut Conn,
+    after: (i64, i64),
+    created_at: i64,
+) -> Result<(), StoreError> {
+    const METRICS: &str = "ordered_fen, ordered_qty, shipped_fen, shipped_qty, invoiced_fen, invoiced_qty, collected_fen";
+    const ADD: &str = "ordered_fen = r.ordered_fen + excluded.ordered_fen, ordered_qty = r.ordered_qty + excluded.ordered_qty";
+    // the run's orders and lines: a primary-key range each
+    let batch = |sql: &mut Sql| {
+        sql.push(" FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id > ")
+            .bind(after.0)
+            .push(" AND l.id > ")
+            .bind(after.1)
+            .push(" AND o.created_at = ")
+            .bind(created_at)
+            .push(" AND o.source = 'import'");
+    };
+    let mut fine = Sql::new(&format!(
+        "INSERT INTO sales_rollups AS r (month, node_path, owner_id, dealer_id, product_id, {METRICS}) \
+         SELECT substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id, \
+         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT), 0, 0, 0, 0, 0"
+    ));
+    batch(&mut fine);
+    fine.push(&format!(
+        " GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id \
+         ON CONFLICT (month, node_path, owner_id, dealer_id, product_id) DO UPDATE SET {ADD}"
+    ));
+    fine.execute(conn).await?;
+    let mut coarse = Sql::new(&format!(
+        "INSERT INTO sales_rollups_by_owner AS r (month, node_path, owner_id, {METRICS}) \
+         SELECT substr(o.order_date, 1, 7), o.node_path, o.owner_id, \
+         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT), 0, 0, 0, 0, 0"
+    ));
+    batch(&mut coarse);
+    coarse.push(&format!(
+        " GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id \
+         ON CONFLICT (month, node_path, owner_id) DO UPDATE SET {ADD}"
+    ));
+    coarse.execute(conn).await?;
     Ok(())
 }
 

@@ -17,7 +17,28 @@ pub struct JobRow {
     pub claimed_at: i64,
     pub finished_at: Option<i64>,
     pub result: Option<String>,
+    /// While `running`: until when the claiming server holds the run (µs since the epoch).
+    pub lease_until: Option<i64>,
+    /// 1 for the first claim, + 1 for every take-over of an expired lease.
+    pub attempt: i64,
 }
+
+/// Who holds a run: the row and the attempt number. A server whose lease was taken over holds
+/// a stale attempt, so its heartbeats and its finish no longer touch the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub id: i64,
+    pub attempt: i64,
+}
+
+fn claim_of(r: &AnyRow) -> Result<Claim, sqlx::Error> {
+    Ok(Claim {
+        id: r.try_get("id")?,
+        attempt: r.try_get("attempt")?,
+    })
+}
+
+const JOB: &str = "SELECT id, name, period, status, claimed_by, claimed_at, finished_at, result, lease_until, attempt FROM jobs";
 
 fn job_of(r: &AnyRow) -> Result<JobRow, sqlx::Error> {
     Ok(JobRow {
@@ -29,54 +50,115 @@ fn job_of(r: &AnyRow) -> Result<JobRow, sqlx::Error> {
         claimed_at: r.try_get("claimed_at")?,
         finished_at: r.try_get("finished_at")?,
         result: r.try_get("result")?,
+        lease_until: r.try_get("lease_until")?,
+        attempt: r.try_get("attempt")?,
     })
 }
 
-/// Claims the run of `name` for `period`: `Some(id)` for the one caller whose insert wins the
-/// `UNIQUE (name, period)` constraint, `None` for everybody else (already claimed).
+/// Claims the run of `name` for `period` with a lease of `lease_micros`: `Some` for the one
+/// caller whose insert wins the `UNIQUE (name, period)` constraint, `None` for everybody else
+/// (already claimed).
 pub async fn claim(
     conn: &mut Conn,
     name: &str,
     period: &str,
     claimed_by: &str,
-) -> Result<Option<i64>, StoreError> {
-    let mut sql =
-        Sql::new("INSERT INTO jobs (name, period, status, claimed_by, claimed_at) VALUES (");
+    lease_micros: i64,
+) -> Result<Option<Claim>, StoreError> {
+    let now = now_micros();
+    let mut sql = Sql::new(
+        "INSERT INTO jobs (name, period, status, claimed_by, claimed_at, lease_until, attempt) VALUES (",
+    );
     sql.bind(name)
         .push(", ")
         .bind(period)
         .push(", 'running', ")
         .bind(claimed_by)
         .push(", ")
-        .bind(now_micros())
-        .push(") ON CONFLICT (name, period) DO NOTHING RETURNING id");
+        .bind(now)
+        .push(", ")
+        .bind(now + lease_micros)
+        .push(", 1) ON CONFLICT (name, period) DO NOTHING RETURNING id, attempt");
     Ok(sql
         .fetch_optional(conn)
         .await?
-        .map(|r| r.try_get::<i64, _>("id"))
+        .as_ref()
+        .map(claim_of)
         .transpose()?)
 }
 
+/// Takes over a run whose server stopped renewing its lease (it crashed or hung): `Some` for
+/// the one caller whose guarded UPDATE matches; a concurrent taker re-reads the row after the
+/// winner's commit (PostgreSQL) or waits for the single writer (SQLite), finds the lease
+/// renewed, and gets `None`.
+pub async fn take_over_expired(
+    conn: &mut Conn,
+    name: &str,
+    period: &str,
+    claimed_by: &str,
+    lease_micros: i64,
+) -> Result<Option<Claim>, StoreError> {
+    let now = now_micros();
+    let mut sql = Sql::new("UPDATE jobs SET claimed_by = ");
+    sql.bind(claimed_by)
+        .push(", claimed_at = ")
+        .bind(now)
+        .push(", lease_until = ")
+        .bind(now + lease_micros)
+        .push(", attempt = attempt + 1 WHERE name = ")
+        .bind(name)
+        .push(" AND period = ")
+        .bind(period)
+        .push(" AND status = 'running' AND (lease_until IS NULL OR lease_until < ")
+        .bind(now)
+        .push(") RETURNING id, attempt");
+    Ok(sql
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(claim_of)
+        .transpose()?)
+}
+
+/// Pushes the lease of a run still held by `claim` forward; `false` when it was taken over.
+pub async fn renew_lease(
+    conn: &mut Conn,
+    claim: Claim,
+    lease_micros: i64,
+) -> Result<bool, StoreError> {
+    let mut sql = Sql::new("UPDATE jobs SET lease_until = ");
+    sql.bind(now_micros() + lease_micros)
+        .push(" WHERE status = 'running' AND id = ")
+        .bind(claim.id)
+        .push(" AND attempt = ")
+        .bind(claim.attempt);
+    Ok(sql.execute(conn).await? > 0)
+}
+
+/// Closes a run held by `claim` as `done` or `failed`; `false` (nothing written) when the run
+/// was taken over by another server meanwhile.
 pub async fn finish(
     conn: &mut Conn,
-    id: i64,
+    claim: Claim,
     status: &str,
     result: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let mut sql = Sql::new("UPDATE jobs SET status = ");
     sql.bind(status)
         .push(", finished_at = ")
         .bind(now_micros())
-        .push(", result = ")
+        .push(", lease_until = NULL, result = ")
         .bind(result)
-        .push(" WHERE id = ")
-        .bind(id);
-    sql.execute(conn).await?;
-    Ok(())
+        .push(" WHERE status = 'running' AND id = ")
+        .bind(claim.id)
+        .push(" AND attempt = ")
+        .bind(claim.attempt);
+    Ok(sql.execute(conn).await? > 0)
 }
 
 pub async fn get(conn: &mut Conn, name: &str, period: &str) -> Result<Option<JobRow>, StoreError> {
-    let mut sql = Sql::new("SELECT id, name, period, status, claimed_by, claimed_at, finished_at, result FROM jobs WHERE name = ");
+    let mut sql = Sql::new(JOB);
+    sql.push(" WHERE name = ");
     sql.bind(name).push(" AND period = ").bind(period);
     Ok(sql
         .fetch_optional(conn)
@@ -87,7 +169,8 @@ pub async fn get(conn: &mut Conn, name: &str, period: &str) -> Result<Option<Job
 }
 
 pub async fn recent(conn: &mut Conn, limit: i64) -> Result<Vec<JobRow>, StoreError> {
-    let mut sql = Sql::new("SELECT id, name, period, status, claimed_by, claimed_at, finished_at, result FROM jobs ORDER BY id DESC LIMIT ");
+    let mut sql = Sql::new(JOB);
+    sql.push(" ORDER BY id DESC LIMIT ");
     sql.bind(limit);
     let rows = sql.fetch_all(conn).await?;
     Ok(rows.iter().map(job_of).collect::<Result<_, _>>()?)
@@ -244,21 +327,23 @@ pub async fn term_requests(
 
 /// Net order amounts per month (`YYYY-MM`) of a dealer's confirmed orders dated in
 /// `[from, to)` (`YYYY-MM-DD`).
-pub async fn monthly_confirmed_orders(
+pub async fn monthly_sold_orders(
     conn: &mut Conn,
     dealer_id: i64,
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut sql = Sql::new(
-        "SELECT SUBSTR(order_date, 1, 7) AS month, CAST(SUM(total_fen) AS BIGINT) AS amount FROM orders WHERE status = 'confirmed' AND dealer_id = ",
-    );
+    // every sold order counts, whether still open or already shipped and closed
+    let mut sql = Sql::new(&format!(
+        "SELECT SUBSTR(o.order_date, 1, 7) AS month, CAST(SUM(o.total_fen) AS BIGINT) AS amount FROM orders o WHERE {} AND o.dealer_id = ",
+        crate::orders::COUNTED_ORDER
+    ));
     sql.bind(dealer_id)
-        .push(" AND order_date >= ")
+        .push(" AND o.order_date >= ")
         .bind(from)
-        .push(" AND order_date < ")
+        .push(" AND o.order_date < ")
         .bind(to)
-        .push(" GROUP BY SUBSTR(order_date, 1, 7) ORDER BY month");
+        .push(" GROUP BY SUBSTR(o.order_date, 1, 7) ORDER BY month");
     let rows = sql.fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("month")?, r.try_get("amount")?)))

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod orders;
 pub mod org;
+pub mod pae_pack;
 pub mod people;
 pub mod reports;
 pub mod returns;
@@ -26,6 +27,7 @@ pub mod shipments;
 pub mod sql;
 pub mod targets;
 pub mod transfers;
+pub mod visits;
 
 pub use db::{now_micros, Backend, Conn, Store, StoreError, WriteTx};
 pub use salesos_domain::scope::Scope;

@@ -69,6 +69,34 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "visits_first_orders",
+        common: include_str!("migrations/0009_visits_first_orders.sql"),
+        sqlite: include_str!("migrations/0009_visits_first_orders.sqlite.sql"),
+        postgres: include_str!("migrations/0009_visits_first_orders.postgres.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "pae_packs",
+        common: include_str!("migrations/0010_pae_packs.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 11,
+        name: "dashboard_rollups",
+        common: include_str!("migrations/0011_dashboard_rollups.sql"),
+        sqlite: include_str!("migrations/0011_dashboard_rollups.sqlite.sql"),
+        postgres: include_str!("migrations/0011_dashboard_rollups.postgres.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "job_leases",
+        common: include_str!("migrations/0012_job_leases.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

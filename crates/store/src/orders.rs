@@ -8,6 +8,13 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+/// The statuses of the orders that count as sold (confirmed or further along), as the
+/// `ordered` rollup, targets and the credit-limit history count them.
+pub const COUNTED_STATUSES: [&str; 4] = ["confirmed", "partially_shipped", "shipped", "closed"];
+/// The same as a condition on `orders o`.
+pub const COUNTED_ORDER: &str =
+    "o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')";
+
 /// What an order needs to know about its dealer.
 #[derive(Debug, Clone, Serialize)]
 pub struct DealerFacts {
@@ -24,7 +31,7 @@ pub struct DealerFacts {
     pub payment_term_days: i64,
 }
 
-const DEALER: &str = "SELECT d.id, d.code, d.name, d.status, d.tier, d.node_id, d.node_path, d.owner_id, d.price_list_id, d.credit_limit_fen, d.payment_term_days FROM dealers d WHERE 1 = 1";
+const DEALER_COLUMNS: &str = "SELECT d.id, d.code, d.name, d.status, d.tier, d.node_id, d.node_path, d.owner_id, d.price_list_id, d.credit_limit_fen, d.payment_term_days";
 
 fn dealer_of(r: &AnyRow) -> Result<DealerFacts, sqlx::Error> {
     Ok(DealerFacts {
@@ -42,12 +49,34 @@ fn dealer_of(r: &AnyRow) -> Result<DealerFacts, sqlx::Error> {
     })
 }
 
+fn dealer_sql() -> Sql {
+    Sql::new(&format!("{DEALER_COLUMNS} FROM dealers d WHERE 1 = 1"))
+}
+
+/// The dealer an order is taken for, in scope, with the display name of its owner (who will own
+/// the order).
+pub async fn dealer_for_order(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<(DealerFacts, String)>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "{DEALER_COLUMNS}, p.display_name AS owner_name FROM dealers d JOIN people p ON p.id = d.owner_id WHERE d.id = "
+    ));
+    sql.bind(id);
+    sql.scope(scope, "d.node_path", "d.owner_id");
+    let Some(r) = sql.fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((dealer_of(&r)?, r.try_get("owner_name")?)))
+}
+
 pub async fn dealer(
     conn: &mut Conn,
     scope: &Scope,
     id: i64,
 ) -> Result<Option<DealerFacts>, StoreError> {
-    let mut sql = Sql::new(DEALER);
+    let mut sql = dealer_sql();
     sql.push(" AND d.id = ").bind(id);
     sql.scope(scope, "d.node_path", "d.owner_id");
     Ok(sql
@@ -59,7 +88,7 @@ pub async fn dealer(
 }
 
 pub async fn dealer_unscoped(conn: &mut Conn, id: i64) -> Result<Option<DealerFacts>, StoreError> {
-    let mut sql = Sql::new(DEALER);
+    let mut sql = dealer_sql();
     sql.push(" AND d.id = ").bind(id);
     Ok(sql
         .fetch_optional(conn)
@@ -75,7 +104,7 @@ pub async fn active_dealers(
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<DealerFacts>, StoreError> {
-    let mut sql = Sql::new(DEALER);
+    let mut sql = dealer_sql();
     sql.push(" AND d.status = 'active'");
     sql.scope(scope, "d.node_path", "d.owner_id");
     sql.push(" ORDER BY d.code LIMIT ")
@@ -192,13 +221,21 @@ pub struct NewOrder<'a> {
     pub desk_rep_id: Option<i64>,
     pub shipping_coordinator_id: Option<i64>,
     pub billing_rep_id: Option<i64>,
+    pub total_fen: i64,
+    pub exposure_fen: i64,
     pub note: Option<&'a str>,
     pub created_by: Option<i64>,
+    /// Its `created_at` and `updated_at`.
+    pub at: i64,
 }
 
-/// Inserts the order and gives it its number (`SO` + the order date + the id).
+/// The number of an order: `SO` + the order date + the id.
+pub fn order_number(order_date: &str, id: i64) -> String {
+    format!("SO{}-{id:06}", order_date.replace('-', ""))
+}
+
+/// Inserts the order and gives it its number ([`order_number`]); returns its id.
 pub async fn insert(conn: &mut Conn, n: NewOrder<'_>) -> Result<i64, StoreError> {
-    let now = now_micros();
     let mut sql = Sql::new(
         "INSERT INTO orders (dealer_id, order_date, status, source, node_id, node_path, owner_id, desk_rep_id, shipping_coordinator_id, billing_rep_id, total_fen, exposure_fen, note, created_by, created_at, updated_at) VALUES (",
     );
@@ -221,19 +258,24 @@ pub async fn insert(conn: &mut Conn, n: NewOrder<'_>) -> Result<i64, StoreError>
         .bind(n.shipping_coordinator_id)
         .push(", ")
         .bind(n.billing_rep_id)
-        .push(", 0, 0, ")
+        .push(", ")
+        .bind(n.total_fen)
+        .push(", ")
+        .bind(n.exposure_fen)
+        .push(", ")
         .bind(n.note)
         .push(", ")
         .bind(n.created_by)
         .push(", ")
-        .bind(now)
+        .bind(n.at)
         .push(", ")
-        .bind(now)
+        .bind(n.at)
         .push(") RETURNING id");
     let id: i64 = sql.fetch_one(conn).await?.try_get("id")?;
-    let number = format!("SO{}-{id:06}", n.order_date.replace('-', ""));
     let mut upd = Sql::new("UPDATE orders SET number = ");
-    upd.bind(number).push(" WHERE id = ").bind(id);
+    upd.bind(order_number(n.order_date, id))
+        .push(" WHERE id = ")
+        .bind(id);
     upd.execute(conn).await?;
     Ok(id)
 }
@@ -259,23 +301,25 @@ pub struct NewLine {
     pub unit_price_fen: i64,
     pub amount_fen: i64,
     pub manual_price: bool,
+    /// The quota the line consumes, when it was reserved before the line is written.
+    pub quota_id: Option<i64>,
 }
 
-/// Replaces the order's lines and sets its total.
-pub async fn replace_lines(
+/// Writes an order's lines (numbered from 1) in one statement.
+pub async fn insert_lines(
     conn: &mut Conn,
     order_id: i64,
     lines: &[NewLine],
-    total_fen: i64,
 ) -> Result<(), StoreError> {
-    let mut del = Sql::new("DELETE FROM order_lines WHERE order_id = ");
-    del.bind(order_id);
-    del.execute(conn).await?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_fen, unit_price_fen, amount_fen, manual_price, quota_id) VALUES ",
+    );
     for (i, l) in lines.iter().enumerate() {
-        let mut sql = Sql::new(
-            "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_fen, unit_price_fen, amount_fen, manual_price) VALUES (",
-        );
-        sql.bind(order_id)
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(order_id)
             .push(", ")
             .bind(i as i64 + 1)
             .push(", ")
@@ -290,9 +334,25 @@ pub async fn replace_lines(
             .bind(l.amount_fen)
             .push(", ")
             .bind(i64::from(l.manual_price))
+            .push(", ")
+            .bind(l.quota_id)
             .push(")");
-        sql.execute(conn).await?;
     }
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+/// Replaces the order's lines and sets its total.
+pub async fn replace_lines(
+    conn: &mut Conn,
+    order_id: i64,
+    lines: &[NewLine],
+    total_fen: i64,
+) -> Result<(), StoreError> {
+    let mut del = Sql::new("DELETE FROM order_lines WHERE order_id = ");
+    del.bind(order_id);
+    del.execute(conn).await?;
+    insert_lines(conn, order_id, lines).await?;
     let mut upd = Sql::new("UPDATE orders SET total_fen = ");
     upd.bind(total_fen)
         .push(", updated_at = ")
@@ -484,6 +544,58 @@ pub async fn add_event(
     Ok(())
 }
 
+/// One transition for [`add_events`].
+pub struct NewEvent<'a> {
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub note: Option<&'a str>,
+}
+
+/// Appends several transitions of one order at once, all at `at`; returns their ids in the
+/// order given.
+pub async fn add_events(
+    conn: &mut Conn,
+    order_id: i64,
+    person_id: Option<i64>,
+    at: i64,
+    events: &[NewEvent<'_>],
+) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(
+        "INSERT INTO order_events (order_id, at, person_id, action, from_status, to_status, note) VALUES ",
+    );
+    for (i, e) in events.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(order_id)
+            .push(", ")
+            .bind(at)
+            .push(", ")
+            .bind(person_id)
+            .push(", ")
+            .bind(e.action)
+            .push(", ")
+            .bind(e.from)
+            .push(", ")
+            .bind(e.to)
+            .push(", ")
+            .bind(e.note)
+            .push(")");
+    }
+    sql.push(" RETURNING id");
+    // ids grow in the order the rows are inserted; RETURNING itself promises no order
+    let mut ids = sql
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
 pub async fn events(conn: &mut Conn, order_id: i64) -> Result<Vec<EventRow>, StoreError> {
     let mut sql = Sql::new(
         "SELECT e.id, e.at, e.person_id, p.display_name, e.action, e.from_status, e.to_status, e.note FROM order_events e LEFT JOIN people p ON p.id = e.person_id WHERE e.order_id = ",
@@ -570,23 +682,83 @@ pub async fn reserve_quotas(
     dealer_id: i64,
     period: &str,
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    use crate::catalogue::{reserve_quota, Reserve};
-    for line in lines(conn, order_id).await? {
-        match reserve_quota(conn, line.product_id, dealer_id, period, line.quantity).await? {
-            Reserve::NotLimited => {}
-            Reserve::Reserved { quota_id, .. } => {
-                let mut sql = Sql::new("UPDATE order_lines SET quota_id = ");
-                sql.bind(quota_id)
-                    .push(" WHERE order_id = ")
-                    .bind(order_id)
-                    .push(" AND line_no = ")
-                    .bind(line.line_no);
-                sql.execute(conn).await?;
-            }
-            Reserve::Exceeded { remaining, .. } => return Ok(Some((line.product_id, remaining))),
-        }
+    let lines = lines(conn, order_id).await?;
+    let wanted: Vec<(i64, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    let taken = take_quotas(conn, dealer_id, period, &wanted).await?;
+    let quota_ids = match taken {
+        Ok(ids) => ids,
+        Err(exhausted) => return Ok(Some(exhausted)),
+    };
+    for (line, quota_id) in lines.iter().zip(quota_ids) {
+        let Some(quota_id) = quota_id else { continue };
+        let mut sql = Sql::new("UPDATE order_lines SET quota_id = ");
+        sql.bind(quota_id)
+            .push(" WHERE order_id = ")
+            .bind(order_id)
+            .push(" AND line_no = ")
+            .bind(line.line_no);
+        sql.execute(conn).await?;
     }
     Ok(None)
+}
+
+/// Consumes the quotas that apply to lines of `(product, quantity)` for a dealer in `period`
+/// (`YYYY-MM`): one query finds them all, then one conditional update per limited line. Gives
+/// each line's quota (or `None`: not limited), or the first `(product, remaining)` whose quota
+/// is exhausted (the caller rolls the transaction back: earlier lines were consumed).
+pub async fn take_quotas(
+    conn: &mut Conn,
+    dealer_id: i64,
+    period: &str,
+    lines: &[(i64, i64)],
+) -> Result<Result<Vec<Option<i64>>, (i64, i64)>, StoreError> {
+    use crate::catalogue::{consume_quota, quota_left, quotas_applying};
+    let products: Vec<i64> = lines.iter().map(|(p, _)| *p).collect();
+    let applying = quotas_applying(conn, dealer_id, &products, period).await?;
+    let mut taken = Vec::with_capacity(lines.len());
+    for (product, quantity) in lines {
+        let quota = applying.get(product).copied();
+        if let Some(quota_id) = quota {
+            if !consume_quota(conn, quota_id, *quantity).await? {
+                return Ok(Err((*product, quota_left(conn, quota_id).await?)));
+            }
+        }
+        taken.push(quota);
+    }
+    Ok(Ok(taken))
+}
+
+/// Who looks after orders at `path` (the order desk, the warehouse, billing): for each role,
+/// the active holder at the deepest node above or at `path` (the first by id among equals), as
+/// `approvals::person_on_path` chooses, in one query for all of `roles`.
+pub async fn people_on_path(
+    conn: &mut Conn,
+    roles: &[&str],
+    path: &str,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut chosen: Vec<Option<(usize, i64)>> = vec![None; roles.len()];
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT id, role, node_path FROM people WHERE active = 1 AND role IN (");
+    for (i, role) in roles.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*role);
+    }
+    sql.push(") AND node_path IS NOT NULL ORDER BY id");
+    for r in sql.fetch_all(conn).await? {
+        let role: String = r.try_get("role")?;
+        let p: String = r.try_get("node_path")?;
+        let Some(slot) = roles.iter().position(|x| *x == role) else {
+            continue;
+        };
+        if path.starts_with(&p) && chosen[slot].is_none_or(|(len, _)| p.len() > len) {
+            chosen[slot] = Some((p.len(), r.try_get("id")?));
+        }
+    }
+    Ok(chosen.into_iter().map(|c| c.map(|(_, id)| id)).collect())
 }
 
 /// Gives back the quota an order's lines consume.

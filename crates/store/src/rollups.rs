@@ -1,6 +1,8 @@
-//! The sales rollups (`sales_rollups`: month × territory × owner × dealer × product) that
-//! dashboards and achievement read, so their cost grows with the groups shown, not with the
-//! number of order lines.
+//! The sales rollups (`sales_rollups`: month × territory × owner × dealer × product, and the
+//! coarser `sales_rollups_by_owner`: month × territory × owner) that dashboards and achievement
+//! read, so their cost grows with the groups shown, not with the number of order lines; and the
+//! open receivables per due date × territory × owner (`open_receivables_rollups`) that the
+//! dashboards' aging reads.
 //!
 //! Database triggers keep the rollups current on every write to orders, shipments, invoices and
 //! payments, whichever code path writes (use cases, demo data, imports). [`rebuild`] recomputes
@@ -51,8 +53,21 @@ pub async fn rebuild(conn: &mut Conn) -> Result<u64, StoreError> {
     ))
     .execute(conn)
     .await?;
+    Sql::new("DELETE FROM open_receivables_rollups")
+        .execute(conn)
+        .await?;
+    Sql::new(&format!(
+        "INSERT INTO open_receivables_rollups (due_date, node_path, owner_id, open_fen) {OPEN_RECEIVABLES}"
+    ))
+    .execute(conn)
+    .await?;
     Ok(groups)
 }
+
+/// The open receivables rollup recomputed from the invoices (a SELECT).
+const OPEN_RECEIVABLES: &str =
+    "SELECT due_date, node_path, owner_id, CAST(SUM(open_fen) AS BIGINT) AS open_fen \
+     FROM invoices WHERE status = 'open' AND open_fen > 0 GROUP BY due_date, node_path, owner_id";
 
 const METRICS: &str =
     "ordered_fen, ordered_qty, shipped_fen, shipped_qty, invoiced_fen, invoiced_qty, collected_fen";
@@ -103,7 +118,39 @@ pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> 
             ));
         }
     }
+    // open receivables: kept only where something is open, equal to the open invoices' sums
+    let kept = "SELECT due_date, node_path, owner_id, open_fen FROM open_receivables_rollups";
+    for (a, b) in [(kept, OPEN_RECEIVABLES), (OPEN_RECEIVABLES, kept)] {
+        let sql = format!("SELECT due_date, node_path, owner_id FROM ({a} EXCEPT {b}) d ORDER BY due_date, node_path, owner_id LIMIT 20");
+        for r in Sql::new(&sql).fetch_all(conn).await? {
+            let due: String = r.try_get("due_date")?;
+            let path: String = r.try_get("node_path")?;
+            let owner: i64 = r.try_get("owner_id")?;
+            problems.push(format!(
+                "open receivables rollup due {due} {path} owner {owner}: differs from the open invoices"
+            ));
+        }
+    }
     Ok(problems)
+}
+
+/// What open invoices in the scope still owe, per due date (the dashboards age it in buckets),
+/// from the open receivables rollup: the same figures as summing the open invoices.
+pub async fn open_by_due_date(
+    conn: &mut Conn,
+    scope: &Scope,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT r.due_date, CAST(SUM(r.open_fen) AS BIGINT) AS v FROM open_receivables_rollups r WHERE 1 = 1",
+    );
+    sql.scope(scope, "r.node_path", "r.owner_id");
+    sql.push(" GROUP BY r.due_date ORDER BY r.due_date");
+    Ok(sql
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("due_date")?, r.try_get("v")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// Which rollup column a figure is read from (never user text: the SQL names it directly).

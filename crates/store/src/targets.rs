@@ -173,6 +173,10 @@ pub struct TargetFilter {
     pub plan_id: Option<i64>,
     pub metric: Option<String>,
     pub period_kind: Option<String>,
+    /// Targets owned by this organisation node itself (not by a person in it).
+    pub owner_node: Option<i64>,
+    /// Targets owned by this person.
+    pub owner_person: Option<i64>,
 }
 
 /// Targets in the person's scope, broadest period and highest node first.
@@ -196,6 +200,13 @@ pub async fn list(
     }
     if let Some(kind) = &f.period_kind {
         sql.push(" AND t.period_kind = ").bind(kind);
+    }
+    if let Some(node) = f.owner_node {
+        sql.push(" AND t.person_id IS NULL AND t.node_id = ")
+            .bind(node);
+    }
+    if let Some(person) = f.owner_person {
+        sql.push(" AND t.person_id = ").bind(person);
     }
     sql.scope(scope, "t.node_path", "t.person_id");
     sql.push(" ORDER BY t.period_start, t.period_end DESC, LENGTH(t.node_path), t.person_id, t.id LIMIT 2000");
@@ -588,16 +599,29 @@ pub async fn dealers_needing_action(
     quiet_since: &str,
     limit: i64,
 ) -> Result<Vec<DealerAttentionRow>, StoreError> {
+    // Each probe per dealer is a short index range (0003 invoices_dealer; 0011 orders_dealer_day):
+    // the dealer's on-hold orders, its open invoices due before today, and the last counted order
+    // as the newest of one index step per counted status (`MAX` over a single status is read
+    // from the end of its range) instead of every order the dealer ever placed.
+    let last_counted_order = COUNTED_STATUSES
+        .iter()
+        .map(|status| {
+            format!(
+                "SELECT MAX(o.order_date) AS day FROM orders o WHERE o.dealer_id = d.id AND o.status = '{status}'"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     let mut sql = Sql::new(
         "SELECT * FROM (SELECT d.id, d.code, d.name, p.display_name AS owner_name, \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM orders o WHERE o.dealer_id = d.id AND o.status = 'on_hold') AS holds, \
          (SELECT CAST(COALESCE(SUM(i.open_fen), 0) AS BIGINT) FROM invoices i WHERE i.dealer_id = d.id AND i.status = 'open' AND i.due_date < ",
     );
-    sql.bind(today).push(
+    sql.bind(today).push(&format!(
         ") AS overdue_fen, \
-         (SELECT MAX(o.order_date) FROM orders o WHERE o.dealer_id = d.id AND o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')) AS last_order_on \
-         FROM dealers d JOIN people p ON p.id = d.owner_id WHERE d.status = 'active'",
-    );
+         (SELECT MAX(c.day) FROM ({last_counted_order}) c) AS last_order_on \
+         FROM dealers d JOIN people p ON p.id = d.owner_id WHERE d.status = 'active'"
+    ));
     sql.scope(scope, "d.node_path", "d.owner_id");
     sql.push(") x WHERE x.holds > 0 OR x.overdue_fen > 0 OR x.last_order_on IS NULL OR x.last_order_on < ")
         .bind(quiet_since)
@@ -620,17 +644,58 @@ pub async fn dealers_needing_action(
         .map_err(StoreError::from)
 }
 
-/// What open invoices in the scope still owe, per due date (the app ages it in buckets).
-pub async fn open_by_due_date(
+// ---------------------------------------------------------------------------------------------
+// New active dealers (`dealer_first_orders`, kept by triggers on orders: migration 0009)
+
+use crate::orders::{COUNTED_ORDER, COUNTED_STATUSES};
+
+/// Dealers whose first counted order falls in the slice's months, in its territory or credited
+/// to its person (the order's own node_path/owner_id). Reads one small row per dealer.
+pub async fn new_active_dealers_unscoped(
     conn: &mut Conn,
-    scope: &Scope,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut sql = Sql::new("SELECT i.due_date, CAST(SUM(i.open_fen) AS BIGINT) AS v FROM invoices i WHERE i.status = 'open' AND i.open_fen > 0");
-    sql.scope(scope, "i.node_path", "i.owner_id");
-    sql.push(" GROUP BY i.due_date ORDER BY i.due_date");
-    let rows = sql.fetch_all(conn).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get("due_date")?, r.try_get("v")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+    slice: &crate::rollups::Slice,
+) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS v FROM dealer_first_orders f WHERE f.month >= ",
+    );
+    sql.bind(slice.from_month.as_str())
+        .push(" AND f.month <= ")
+        .bind(slice.to_month.as_str());
+    if let Some(path) = slice
+        .within_path
+        .as_deref()
+        .and_then(salesos_domain::org::OrgPath::parse)
+    {
+        sql.path_within("f.node_path", &path);
+    }
+    if let Some(owner) = slice.owner_id {
+        sql.push(" AND f.owner_id = ").bind(owner);
+    }
+    Ok(sql.fetch_one(conn).await?.try_get("v")?)
+}
+
+/// Dealers whose kept first order differs from a recomputation (at most 20 each way).
+pub async fn check_first_orders_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+    let kept = "SELECT dealer_id, order_id, order_date, month, node_path, owner_id FROM dealer_first_orders";
+    let computed = format!(
+        "SELECT o.dealer_id, o.id AS order_id, o.order_date, substr(o.order_date, 1, 7) AS month, o.node_path, o.owner_id \
+         FROM orders o WHERE {COUNTED_ORDER} AND NOT EXISTS (SELECT 1 FROM orders e WHERE e.dealer_id = o.dealer_id \
+         AND {} AND (e.order_date < o.order_date OR (e.order_date = o.order_date AND e.id < o.id)))",
+        COUNTED_ORDER.replace("o.status", "e.status")
+    );
+    let mut problems = Vec::new();
+    for (label, a, b) in [
+        ("kept but not recomputed", kept, computed.as_str()),
+        ("recomputed but not kept", computed.as_str(), kept),
+    ] {
+        let sql = format!(
+            "SELECT dealer_id, order_id FROM ({a} EXCEPT {b}) d ORDER BY dealer_id, order_id LIMIT 20"
+        );
+        for r in Sql::new(&sql).fetch_all(conn).await? {
+            let dealer: i64 = r.try_get("dealer_id")?;
+            let order: i64 = r.try_get("order_id")?;
+            problems.push(format!("dealer {dealer}: first order {order} {label}"));
+        }
+    }
+    Ok(problems)
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod billing_fixtures;
+pub mod browser;
 pub mod builders;
 pub mod db;
 pub mod order_fixtures;

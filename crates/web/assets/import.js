@@ -24,6 +24,7 @@
     xhr.setRequestHeader("Content-Type", "application/json");
     xhr.setRequestHeader("x-csrf-token", t.csrf);
     bar.hidden = false;
+    bar.max = 100;
     bar.value = 0;
     status.textContent = t.uploading;
     xhr.upload.onprogress = function (e) {
@@ -33,21 +34,52 @@
       bar.removeAttribute("value");
       status.textContent = dryRun ? t.checking : t.importing;
     };
+    // the server counts the rows it has checked; the page asks while the import runs
+    var job = "page-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+    var running = true;
     xhr.onload = function () {
-      bar.hidden = true;
+      running = false;
       var body = null;
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      var outcome = body && (body.import || (body.kind ? body : null));
-      if (!outcome) {
-        status.textContent = (body && body.detail) || t.failed;
-        return;
-      }
-      show(outcome, dryRun);
+      finish(body, dryRun);
     };
-    xhr.onerror = function () { bar.hidden = true; status.textContent = t.failed; };
+    xhr.onerror = function () { running = false; bar.hidden = true; status.textContent = t.failed; };
     xhr.send(JSON.stringify({
-      content_base64: pending.content, file_name: pending.name, dry_run: dryRun
+      content_base64: pending.content, file_name: pending.name, dry_run: dryRun, progress_job: job
     }));
+    window.setTimeout(function () { poll(job, dryRun, function () { return running; }); }, 200);
+  }
+
+  function finish(body, dryRun) {
+    bar.hidden = true;
+    var outcome = body && (body.import || (body.kind ? body : null));
+    if (!outcome) {
+      status.textContent = (body && body.detail) || t.failed;
+      return;
+    }
+    show(outcome, dryRun);
+  }
+
+  function poll(job, dryRun, running) {
+    var req = new XMLHttpRequest();
+    req.open("GET", "/api/v1/imports/progress?job=" + encodeURIComponent(job));
+    req.onload = function () {
+      var p = null;
+      try { p = JSON.parse(req.responseText).jobs[0]; } catch (e) { p = null; }
+      if (p && req.status === 200) {
+        bar.max = Math.max(p.total_rows, 1);
+        bar.value = p.rows_read;
+        bar.setAttribute("data-rows", String(p.rows_read));
+        bar.setAttribute("data-total", String(p.total_rows));
+        if (running()) {
+          status.textContent = (dryRun ? t.checking : t.importing) + " " + p.rows_read + " " + t.rowsOf + " " + p.total_rows;
+        }
+        if (p.done) { return; }
+      }
+      if (!running()) { return; }
+      window.setTimeout(function () { poll(job, dryRun, running); }, 300);
+    };
+    req.send();
   }
 
   function show(o, dryRun) {

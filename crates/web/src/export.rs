@@ -11,6 +11,10 @@ pub enum Cell {
     Money(Money),
     /// `YYYY-MM-DD`
     Date(String),
+    /// `YYYY-MM-DD HH:MM:SS` in the company's zone (a real date and time in XLSX)
+    DateTime(String),
+    /// Basis points (1234 = 12.34 %): a percentage number in XLSX, `12.34%` in CSV
+    Percent(i64),
     Empty,
 }
 
@@ -80,6 +84,57 @@ impl ExportFormat {
     }
 }
 
+/// The format a list's export link asks for (`format=csv`; XLSX otherwise).
+pub fn format_of(text: &str) -> ExportFormat {
+    ExportFormat::parse(text.trim()).unwrap_or(ExportFormat::Xlsx)
+}
+
+/// The query of an export of a list without filters: only the file format.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FormatQuery {
+    #[serde(default)]
+    pub format: String,
+}
+
+/// Every row of a paged list for the current filters (not only the page on screen): asks for
+/// pages of a thousand until a short one. `page(limit, offset)` runs the list's own scoped query.
+pub async fn all_rows<T, E, F, Fut>(mut page: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(i64, i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    const BATCH: i64 = 1000;
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    loop {
+        let batch = page(BATCH, offset).await?;
+        let done = (batch.len() as i64) < BATCH;
+        rows.extend(batch);
+        if done {
+            return Ok(rows);
+        }
+        offset += BATCH;
+    }
+}
+
+/// A list page's export as a download: the sheet's title and column headers are translation
+/// keys, the rows typed cells.
+pub fn list_download(
+    tr: &crate::i18n::Tr,
+    title: &str,
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+    format: &str,
+    name: &str,
+) -> axum::response::Response {
+    let sheet = Sheet {
+        title: tr.t(title).to_string(),
+        headers: headers.iter().map(|k| tr.t(k).to_string()).collect(),
+        rows,
+    };
+    download(&sheet, format_of(format), name)
+}
+
 /// The file as a download response (`people-2026-11-30.xlsx`).
 pub fn download(sheet: &Sheet, format: ExportFormat, name: &str) -> axum::response::Response {
     use axum::http::{header, StatusCode};
@@ -129,9 +184,10 @@ pub fn to_csv(sheet: &Sheet) -> String {
         let cells = row
             .iter()
             .map(|c| match c {
-                Cell::Text(t) | Cell::Date(t) => t.clone(),
+                Cell::Text(t) | Cell::Date(t) | Cell::DateTime(t) => t.clone(),
                 Cell::Int(n) => n.to_string(),
                 Cell::Money(m) => m.to_string().replace(',', ""),
+                Cell::Percent(bp) => format!("{}%", Money(*bp).to_string().replace(',', "")),
                 Cell::Empty => String::new(),
             })
             .collect();
@@ -144,7 +200,10 @@ pub fn to_csv(sheet: &Sheet) -> String {
 fn csv_field(text: &str) -> String {
     // a leading = + - @ would be run as a formula by spreadsheet programs: neutralise it
     let guarded = match text.chars().next() {
-        Some('=' | '+' | '-' | '@') if text.parse::<f64>().is_err() => format!("'{text}"),
+        // (a negative number or percentage is data, not a formula)
+        Some('=' | '+' | '-' | '@') if text.trim_end_matches('%').parse::<f64>().is_err() => {
+            format!("'{text}")
+        }
         _ => text.to_string(),
     };
     if guarded.contains([',', '"', '\n', '\r']) {
@@ -161,6 +220,8 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let date_time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let percent = Format::new().set_num_format("0.00%");
     for sheet in sheets {
         let ws = workbook.add_worksheet();
         ws.set_name(sheet_name(&sheet.title))?;
@@ -191,6 +252,17 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                             ws.write_string(r, c, d)?;
                         }
                     },
+                    Cell::Percent(bp) => {
+                        ws.write_number_with_format(r, c, *bp as f64 / 10_000.0, &percent)?;
+                    }
+                    Cell::DateTime(d) => match parse_date_time(d) {
+                        Some(dt) => {
+                            ws.write_datetime_with_format(r, c, &dt, &date_time)?;
+                        }
+                        None => {
+                            ws.write_string(r, c, d)?;
+                        }
+                    },
                     Cell::Empty => {}
                 }
             }
@@ -213,6 +285,17 @@ fn parse_date(text: &str) -> Option<ExcelDateTime> {
     let month = u8::try_from(d.month()).ok()?;
     let day = u8::try_from(d.day()).ok()?;
     ExcelDateTime::from_ymd(year, month, day).ok()
+}
+
+fn parse_date_time(text: &str) -> Option<ExcelDateTime> {
+    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
+    use chrono::Timelike;
+    let hour = u16::try_from(t.hour()).ok()?;
+    let minute = u8::try_from(t.minute()).ok()?;
+    let second = f64::from(t.second());
+    parse_date(&t.date().format("%Y-%m-%d").to_string())?
+        .and_hms(hour, minute, second)
+        .ok()
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
@@ -265,6 +348,27 @@ mod tests {
             "\"上海宏达, \"\"总店\"\"\",12,12345.67,2025-07-01"
         );
         assert_eq!(lines[2], "\"'=HYPERLINK(\"\"x\"\")\",-3,-0.05,");
+    }
+
+    #[test]
+    fn percent_and_time_cells_read_back_in_csv() {
+        let sheet = Sheet {
+            title: "t".into(),
+            headers: vec!["p".into(), "n".into(), "at".into()],
+            rows: vec![vec![
+                Cell::Percent(1234),
+                Cell::Percent(-5),
+                Cell::DateTime("2026-11-30 08:05:09".into()),
+            ]],
+        };
+        let csv = to_csv(&sheet);
+        assert!(
+            csv.ends_with("12.34%,-0.05%,2026-11-30 08:05:09\r\n"),
+            "{csv}"
+        );
+        assert!(parse_date_time("2026-11-30 08:05:09").is_some());
+        assert!(parse_date_time("2026-11-30").is_none());
+        assert!(to_xlsx(&[sheet]).is_ok());
     }
 
     #[test]

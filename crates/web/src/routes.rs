@@ -495,6 +495,27 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             None,
             get(api::imports::export_orders),
         ),
+        r(
+            p.clone(),
+            "/api/v1/imports/people",
+            Requires(ManagePeople),
+            None,
+            post(api::imports::import_people).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/exports/people",
+            Requires(ViewPeople),
+            None,
+            get(api::imports::export_people),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/imports/progress",
+            SignedIn,
+            None,
+            get(api::imports::progress),
+        ),
         // shipments & billing (API)
         r(
             g.clone(),
@@ -621,6 +642,21 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewCredit),
             Dealer,
             get(api::billing::dealer_receivables),
+        ),
+        // visits (API)
+        r(
+            g.clone(),
+            "/api/v1/visits",
+            Requires(ViewTargets),
+            None,
+            get(api::visits::list),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/visits",
+            Requires(ViewTargets),
+            None,
+            post(api::visits::create),
         ),
         // transfers (API)
         r(
@@ -979,6 +1015,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(pages::org::tree),
         ),
         r(
+            g.clone(),
+            "/org/export",
+            Requires(ViewOrg),
+            None,
+            get(pages::org::export),
+        ),
+        r(
             p.clone(),
             "/org",
             Requires(ManageOrg),
@@ -1013,6 +1056,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             AuditRecord,
             get(pages::audit::history),
         ),
+        r(
+            g.clone(),
+            "/audit/{entity}/{id}/export",
+            Requires(ViewAudit),
+            AuditRecord,
+            get(pages::audit::history_export),
+        ),
         // dealers & catalogue (pages)
         r(
             g.clone(),
@@ -1027,6 +1077,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewDealers),
             None,
             get(pages::dealers::list),
+        ),
+        r(
+            g.clone(),
+            "/dealers/export",
+            Requires(ViewDealers),
+            None,
+            get(pages::dealers::export),
         ),
         r(
             p.clone(),
@@ -1071,6 +1128,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(pages::dealers::feedback),
         ),
         r(
+            g.clone(),
+            "/feedback/export",
+            Requires(ViewDealers),
+            None,
+            get(pages::dealers::feedback_export),
+        ),
+        r(
             p.clone(),
             "/feedback",
             Requires(ViewDealers),
@@ -1086,10 +1150,24 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             g.clone(),
+            "/catalogue/export",
+            Requires(ViewCatalogue),
+            None,
+            get(pages::catalogue::export),
+        ),
+        r(
+            g.clone(),
             "/price-lists/{id}",
             Requires(ViewCatalogue),
             PriceList,
             get(pages::catalogue::price_list),
+        ),
+        r(
+            g.clone(),
+            "/price-lists/{id}/export",
+            Requires(ViewCatalogue),
+            PriceList,
+            get(pages::catalogue::price_list_export),
         ),
         r(
             p.clone(),
@@ -1139,6 +1217,20 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewCatalogue),
             None,
             get(pages::catalogue::quotas),
+        ),
+        r(
+            g.clone(),
+            "/quotas/export",
+            Requires(ViewCatalogue),
+            None,
+            get(pages::catalogue::quotas_export),
+        ),
+        r(
+            g.clone(),
+            "/product-lines/export",
+            Requires(ViewCatalogue),
+            None,
+            get(pages::catalogue::lines_export),
         ),
         r(
             p.clone(),
@@ -1303,6 +1395,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(pages::billing::receivables),
         ),
         r(
+            g.clone(),
+            "/dealers/{id}/receivables/export",
+            Requires(ViewCredit),
+            Dealer,
+            get(pages::billing::receivables_export),
+        ),
+        r(
             p.clone(),
             "/dealers/{id}/payments",
             Requires(Bill),
@@ -1316,6 +1415,13 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(ViewOrders),
             None,
             get(pages::transfers::list),
+        ),
+        r(
+            g.clone(),
+            "/transfers/export",
+            Requires(ViewOrders),
+            None,
+            get(pages::transfers::export),
         ),
         r(
             g.clone(),
@@ -1344,6 +1450,42 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Requires(EnterOrders),
             Transfer,
             post(pages::transfers::cancel),
+        ),
+        // visits and the monthly PAE packs (pages)
+        r(
+            g.clone(),
+            "/visits",
+            Requires(ViewTargets),
+            None,
+            get(pages::visits::list),
+        ),
+        r(
+            p.clone(),
+            "/visits",
+            Requires(ViewTargets),
+            None,
+            post(pages::visits::create),
+        ),
+        r(
+            g.clone(),
+            "/visits/export",
+            Requires(ViewTargets),
+            None,
+            get(pages::visits::export),
+        ),
+        r(
+            g.clone(),
+            "/pae-packs",
+            Requires(ViewTargets),
+            None,
+            get(pages::pae_pack::list),
+        ),
+        r(
+            g.clone(),
+            "/pae-packs/export",
+            Requires(ViewTargets),
+            None,
+            get(pages::pae_pack::list_export),
         ),
         // returns (pages)
         r(
@@ -1517,10 +1659,31 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         r(
             g.clone(),
+            "/credit-limits/export",
+            Requires(ViewCredit),
+            None,
+            get(pages::dealers::credit_limit_proposals_export),
+        ),
+        r(
+            g.clone(),
             "/approvals",
             Requires(Approve),
             None,
             get(pages::approvals::queue),
+        ),
+        r(
+            g.clone(),
+            "/approvals/export",
+            Requires(Approve),
+            None,
+            get(pages::approvals::queue_export),
+        ),
+        r(
+            g.clone(),
+            "/approvals/delegations/export",
+            Requires(Approve),
+            None,
+            get(pages::approvals::delegations_export),
         ),
         r(
             p.clone(),
@@ -1748,6 +1911,133 @@ fn table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             None,
             get(pages::home::export),
         ),
+        // plans and targets (pages)
+        r(
+            g.clone(),
+            "/targets",
+            Requires(ViewTargets),
+            None,
+            get(pages::targets::list),
+        ),
+        r(
+            g.clone(),
+            "/targets/export",
+            Requires(ViewTargets),
+            None,
+            get(pages::targets::export),
+        ),
+        r(
+            g.clone(),
+            "/targets/new",
+            Requires(SetTargets),
+            None,
+            get(pages::targets::new_form),
+        ),
+        r(
+            p.clone(),
+            "/targets",
+            Requires(SetTargets),
+            None,
+            post(pages::targets::create),
+        ),
+        r(
+            g.clone(),
+            "/targets/{id}",
+            Requires(ViewTargets),
+            SalesTarget,
+            get(pages::targets::show),
+        ),
+        r(
+            g.clone(),
+            "/targets/{id}/export",
+            Requires(ViewTargets),
+            SalesTarget,
+            get(pages::targets::show_export),
+        ),
+        r(
+            p.clone(),
+            "/targets/{id}/submission",
+            Requires(SetTargets),
+            SalesTarget,
+            post(pages::targets::submission),
+        ),
+        r(
+            g.clone(),
+            "/targets/{id}/cascade",
+            Requires(SetTargets),
+            SalesTarget,
+            get(pages::targets::cascade_form),
+        ),
+        r(
+            p.clone(),
+            "/targets/{id}/cascade",
+            Requires(SetTargets),
+            SalesTarget,
+            post(pages::targets::cascade_post),
+        ),
+        r(
+            g.clone(),
+            "/plans",
+            Requires(ViewTargets),
+            None,
+            get(pages::targets::plans),
+        ),
+        r(
+            g.clone(),
+            "/plans/export",
+            Requires(ViewTargets),
+            None,
+            get(pages::targets::plans_export),
+        ),
+        r(
+            p.clone(),
+            "/plans",
+            Requires(SetTargets),
+            None,
+            post(pages::targets::create_plan),
+        ),
+        r(
+            g.clone(),
+            "/plans/{id}",
+            Requires(ViewTargets),
+            Plan,
+            get(pages::targets::plan),
+        ),
+        r(
+            g.clone(),
+            "/plans/{id}/export",
+            Requires(ViewTargets),
+            Plan,
+            get(pages::targets::plan_export),
+        ),
+        r(
+            p.clone(),
+            "/plans/{id}/submit",
+            Requires(SetTargets),
+            Plan,
+            post(pages::targets::submit_plan),
+        ),
+        r(
+            p.clone(),
+            "/plans/{id}/versions",
+            Requires(SetTargets),
+            Plan,
+            post(pages::targets::new_version),
+        ),
+        r(
+            g.clone(),
+            "/focus",
+            Requires(ViewTargets),
+            None,
+            get(pages::targets::focus),
+        ),
+        r(
+            p.clone(),
+            "/focus",
+            Requires(PublishFocus),
+            None,
+            post(pages::targets::publish_focus),
+        ),
         // infrastructure
         r(g.clone(), "/healthz", Public, None, get(health::healthz)),
         r(g.clone(), "/readyz", Public, None, get(health::readyz)),
@@ -1767,6 +2057,18 @@ pub fn route_defs() -> Vec<RouteDef> {
     table().into_iter().map(|(def, _)| def).collect()
 }
 
+/// Paths no route matches. The nested API router answers for `/api` and `/api/...`, but `/api/`
+/// (and anything else API-shaped it does not catch) reaches the outer router: those get a
+/// problem document too, never an HTML page.
+async fn not_found(uri: axum::http::Uri, ctx: crate::ctx::RequestCtx) -> axum::response::Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        api::not_found(ctx).await
+    } else {
+        pages::not_found(ctx).await
+    }
+}
+
 pub fn build(state: AppState) -> Router {
     let mut api_router = Router::new();
     let mut page_router = Router::new();
@@ -1780,9 +2082,12 @@ pub fn build(state: AppState) -> Router {
     let api_router = api_router
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(DefaultBodyLimit::max(1024 * 1024));
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::map_response(
+            api::problem_for_plain_errors,
+        ));
     let page_router = page_router
-        .fallback(pages::not_found)
+        .fallback(not_found)
         .route_layer(axum::middleware::from_fn(csrf_guard));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

@@ -497,8 +497,14 @@ async fn bad_paths_and_queries_are_400_and_unknown_routes_404() {
         .await;
     assert_eq!(res.status(), 200);
 
-    // Unknown routes, signed in or not.
+    // Unknown routes, signed in or not, the bare API root included: a problem, never a page.
     for path in [
+        "/api",
+        "/api/",
+        "/api/v1",
+        "/api/v1/",
+        "/api/nothing",
+        "/api/openapi.json/x",
         "/api/v1/nothing-here",
         "/api/v1/people/1/unknown",
         "/api/v2/people",
@@ -513,7 +519,17 @@ async fn bad_paths_and_queries_are_400_and_unknown_routes_404() {
         assert_eq!((p.status, p.code.as_str()), (404, "not_found"), "{path}");
         let res = t.api_client().get(t.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path} without a token");
+        let p = problem(res).await;
+        assert_eq!(p.code, "not_found", "{path} without a token");
+        let p = problem(api.raw(reqwest::Method::POST, path, None, Vec::new()).await).await;
+        assert!(matches!(p.status, 404 | 405), "POST {path}: {:?}", p.body);
     }
+    // a page path that is not there is still an HTML page
+    let c = t.sign_in_demo("admin").await;
+    let res = c.get(t.url("/apiary")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let ct = res.headers().get("content-type").unwrap().to_str().unwrap();
+    assert!(ct.starts_with("text/html"), "{ct}");
     // Known routes, wrong method.
     for (method, path) in [
         (reqwest::Method::DELETE, "/api/v1/people"),
@@ -892,4 +908,471 @@ async fn bad_orders_are_refused_and_leave_nothing_behind() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(!html.contains("<script>alert"), "never raw");
+}
+
+/// Row counts of every table the migrations create (read from the migration files, so a new
+/// table is covered without touching this test).
+async fn whole_footprint(t: &TestApp) -> Vec<(String, i64)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../store/src/migrations");
+    let mut tables = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let sql = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in sql.lines() {
+            let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") else {
+                continue;
+            };
+            let rest = rest.trim_start_matches("IF NOT EXISTS ");
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            tables.insert(name);
+        }
+    }
+    assert!(tables.len() > 20, "{tables:?}");
+    let mut out = Vec::new();
+    for table in tables {
+        let n = t.count(&format!("SELECT COUNT(*) AS n FROM {table}")).await;
+        out.push((table, n));
+    }
+    out
+}
+
+/// Every API write route in the route table, with its path parameters filled with a record
+/// that does not exist.
+fn write_routes() -> Vec<(reqwest::Method, String)> {
+    salesos_web::routes::route_defs()
+        .into_iter()
+        .filter(|d| d.is_api())
+        .filter(|d| {
+            [
+                reqwest::Method::POST,
+                reqwest::Method::PATCH,
+                reqwest::Method::PUT,
+            ]
+            .contains(&d.method)
+        })
+        .map(|d| {
+            let path = d
+                .path
+                .replace("{id}", "999999999")
+                .replace("{entity}", "person");
+            (d.method, path)
+        })
+        .collect()
+}
+
+/// Bodies no endpoint may accept: each with what it is, for the failure message.
+fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
+    // in a key: every key is read as text (a value of an unknown field may be skipped unread)
+    let mut invalid_utf8 = b"{\"na".to_vec();
+    invalid_utf8.extend([0xff, 0xc3, 0x28]);
+    invalid_utf8.extend(b"me\": \"x\"}");
+    vec![
+        ("invalid UTF-8", invalid_utf8),
+        ("UTF-16", vec![0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]),
+        (
+            "nested 200,000 deep",
+            format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)).into_bytes(),
+        ),
+        (
+            "an object nested 20,000 deep",
+            format!("{}1{}", "{\"a\":".repeat(20_000), "}".repeat(20_000)).into_bytes(),
+        ),
+        (
+            "numbers beyond any type",
+            b"{\"id\": 1e400, \"amount\": 99999999999999999999999999, \"quantity\": -1e308}"
+                .to_vec(),
+        ),
+        ("a bare string", b"\"<script>alert(1)</script>\"".to_vec()),
+        ("truncated", b"{\"name\": ".to_vec()),
+    ]
+}
+
+#[tokio::test]
+async fn every_write_route_refuses_hostile_bodies_and_stores_nothing() {
+    let t = TestApp::spawn().await;
+    let api = Api {
+        t: &t,
+        token: t.token_for("admin").await,
+    };
+    let routes = write_routes();
+    assert!(routes.len() > 40, "{} write routes", routes.len());
+    let mut callers = Vec::new();
+    for login in ["admin", "desk", "director", "mm.e", "rep.sh1.1"] {
+        callers.push(Api {
+            t: &t,
+            token: t.token_for(login).await,
+        });
+    }
+    let before = whole_footprint(&t).await;
+    let mut oversized =
+        serde_json::to_vec(&json!({ "name": "x".repeat(1024 * 1024 + 10) })).unwrap();
+    oversized.extend(b" ");
+    for (method, path) in &routes {
+        let mut bodies = hostile_bodies();
+        bodies.push(("larger than 1 MiB", oversized.clone()));
+        for (what, body) in bodies {
+            let res = api
+                .raw(method.clone(), path, Some("application/json"), body)
+                .await;
+            let ct = res
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(
+                ct.as_deref(),
+                Some("application/problem+json"),
+                "{method} {path} with {what}: {}",
+                res.status()
+            );
+            let p = problem(res).await;
+            assert!(
+                (400..500).contains(&p.status),
+                "{method} {path} with {what}: {:?}",
+                p.body
+            );
+        }
+    }
+    // the same on the routes that create something (no record in the path), as someone allowed
+    // to: the body itself is what is refused, with the code that says why
+    for (method, path) in routes.iter().filter(|(_, p)| !p.contains("999999999")) {
+        if path.contains("/imports/")
+            || path.ends_with("/me/password")
+            || path.ends_with("/me/locale")
+        {
+            continue; // uploads have their own size limit; `me` routes are covered above
+        }
+        // the first caller allowed to try; what an empty object gets from it
+        let mut allowed = None;
+        for caller in &callers {
+            let res = caller
+                .raw(
+                    method.clone(),
+                    path,
+                    Some("application/json"),
+                    b"{}".to_vec(),
+                )
+                .await;
+            if res.status() != 403 {
+                let empty = problem(res).await;
+                allowed = Some((caller, (empty.status, empty.code)));
+                break;
+            }
+        }
+        let (api, empty) = allowed.unwrap_or_else(|| panic!("nobody may {method} {path}"));
+        for (what, body) in hostile_bodies() {
+            let p = problem(
+                api.raw(method.clone(), path, Some("application/json"), body)
+                    .await,
+            )
+            .await;
+            // refused as malformed, or (an object whose only fields are unknown, so skipped)
+            // judged as the empty object it amounts to
+            let answer = (p.status, p.code.clone());
+            assert!(
+                matches!(
+                    (p.status, p.code.as_str()),
+                    (400, "request.invalid_json") | (422, "request.invalid_field")
+                ) || answer == empty,
+                "{method} {path} with {what}: {:?}",
+                p.body
+            );
+        }
+        let p = problem(
+            api.raw(
+                method.clone(),
+                path,
+                Some("application/json"),
+                oversized.clone(),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (p.status, p.code.as_str()),
+            (413, "request.too_large"),
+            "{method} {path}"
+        );
+    }
+    assert_eq!(whole_footprint(&t).await, before, "nothing may be stored");
+    let res = api
+        .raw(reqwest::Method::GET, "/api/v1/me", None, Vec::new())
+        .await;
+    assert_eq!(res.status(), 200, "the server is still there");
+}
+
+/// Strings that break SQL built by pasting, HTML written without escaping, or LIKE patterns.
+const NASTY: [&str; 5] = [
+    "Robert'); DROP TABLE dealers;--",
+    "<script>alert('x')</script>",
+    "\" OR \"1\"=\"1",
+    "名字 ' -- /* */ \\ %_",
+    "<img src=x onerror=alert(1)>&amp;",
+];
+
+/// Records the text endpoints need around them.
+struct Fx {
+    node: i64,
+    area: i64,
+    owner: i64,
+    line: i64,
+    product: i64,
+    dealer_a: i64,
+    dealer_b: i64,
+    invoice: i64,
+}
+
+/// One API write that stores free text: how to call it with `text` (the `n`-th call, for
+/// unique codes), where the new record's id is in the answer, where to read it back, and the
+/// page that shows it.
+struct TextEndpoint {
+    login: &'static str,
+    path: fn(&Fx) -> String,
+    body: fn(&Fx, &str, usize) -> Value,
+    id_at: &'static str,
+    read: fn(&Fx, i64) -> String,
+    /// The page that shows the text (none: the text is not shown on any page yet).
+    page: Option<fn(&Fx, i64) -> String>,
+}
+
+fn text_endpoints() -> Vec<(&'static str, TextEndpoint)> {
+    vec![
+        (
+            "person display name",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/people".into(),
+                body: |f, s, n| {
+                    json!({ "login": format!("txt.{n}"), "display_name": s,
+                        "password": "Injection-Password-1",
+                        "position": { "node_id": f.node, "role": "sales_rep" } })
+                },
+                id_at: "/id",
+                read: |_, id| format!("/api/v1/people/{id}"),
+                page: Some(|_, id| format!("/people/{id}")),
+            },
+        ),
+        (
+            "org unit names",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/org-nodes".into(),
+                body: |f, s, n| {
+                    json!({ "parent_id": f.area, "kind": "city", "code": format!("C-TXT{n}"),
+                        "name_zh": s, "name_en": s })
+                },
+                id_at: "/id",
+                read: |_, id| format!("/api/v1/org-nodes/{id}"),
+                page: Some(|_, id| format!("/org/{id}")),
+            },
+        ),
+        (
+            "dealer name and address",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/dealers".into(),
+                body: |f, s, n| {
+                    json!({ "code": format!("D-TXT{n}"), "name": s, "address": s, "city": s,
+                        "node_id": f.node, "owner_id": f.owner, "confirm_duplicate": true })
+                },
+                id_at: "/dealer/id",
+                read: |_, id| format!("/api/v1/dealers/{id}"),
+                page: Some(|_, id| format!("/dealers/{id}")),
+            },
+        ),
+        (
+            "dealer contact",
+            TextEndpoint {
+                login: "admin",
+                path: |f| format!("/api/v1/dealers/{}/contacts", f.dealer_a),
+                body: |_, s, _| json!({ "name": s, "title": s }),
+                id_at: "",
+                read: |f, _| format!("/api/v1/dealers/{}", f.dealer_a),
+                page: Some(|f, _| format!("/dealers/{}", f.dealer_a)),
+            },
+        ),
+        (
+            "dealer feedback",
+            TextEndpoint {
+                login: "admin",
+                path: |f| format!("/api/v1/dealers/{}/feedback", f.dealer_a),
+                body: |_, s, _| json!({ "kind": "other", "body": s }),
+                id_at: "",
+                read: |f, _| format!("/api/v1/dealers/{}", f.dealer_a),
+                page: Some(|f, _| format!("/dealers/{}", f.dealer_a)),
+            },
+        ),
+        (
+            "product line names",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/product-lines".into(),
+                body: |_, s, n| json!({ "code": format!("LN-TXT{n}"), "name_zh": s, "name_en": s }),
+                id_at: "/id",
+                read: |_, _| "/api/v1/product-lines".into(),
+                // a product's page offers every line in its line picker
+                page: Some(|f, _| format!("/products/{}", f.product)),
+            },
+        ),
+        (
+            "product names",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/products".into(),
+                body: |f, s, n| {
+                    json!({ "code": format!("P-TXT{n}"), "name_zh": s, "name_en": s,
+                        "line_id": f.line, "unit": "box", "case_size": 6, "tax_rate_bp": 1300 })
+                },
+                id_at: "/id",
+                read: |_, id| format!("/api/v1/products/{id}"),
+                page: Some(|_, id| format!("/products/{id}")),
+            },
+        ),
+        (
+            "price list name",
+            TextEndpoint {
+                login: "admin",
+                path: |_| "/api/v1/price-lists".into(),
+                body: |_, s, n| json!({ "code": format!("PL-TXT{n}"), "name": s, "kind": "dealer" }),
+                id_at: "/id",
+                read: |_, id| format!("/api/v1/price-lists/{id}"),
+                page: Some(|_, id| format!("/price-lists/{id}")),
+            },
+        ),
+        (
+            "order note",
+            TextEndpoint {
+                login: "desk",
+                path: |_| "/api/v1/orders".into(),
+                body: |f, s, _| {
+                    json!({ "dealer_id": f.dealer_a, "note": s,
+                        "lines": [{ "product_id": f.product, "quantity": 1 }] })
+                },
+                id_at: "/order/id",
+                read: |_, id| format!("/api/v1/orders/{id}"),
+                page: Some(|_, id| format!("/orders/{id}")),
+            },
+        ),
+        (
+            "transfer note",
+            TextEndpoint {
+                login: "desk",
+                path: |_| "/api/v1/transfers".into(),
+                body: |f, s, _| {
+                    json!({ "source_dealer_id": f.dealer_a, "target_dealer_id": f.dealer_b,
+                        "note": s, "lines": [{ "product_id": f.product, "quantity": 1, "unit_price_fen": 80 }] })
+                },
+                id_at: "/transfer/id",
+                read: |_, id| format!("/api/v1/transfers/{id}"),
+                page: Some(|_, id| format!("/transfers/{id}")),
+            },
+        ),
+        (
+            "return reason and note",
+            TextEndpoint {
+                login: "desk",
+                path: |f| format!("/api/v1/invoices/{}/returns", f.invoice),
+                body: |_, s, _| json!({ "reason": s, "note": s, "lines": [{ "line_no": 1, "quantity": 1 }] }),
+                id_at: "/return/id",
+                read: |_, id| format!("/api/v1/returns/{id}"),
+                page: Some(|_, id| format!("/returns/{id}")),
+            },
+        ),
+    ]
+}
+
+/// Whether `text` is, exactly, one of the strings in `v`.
+fn holds_string(v: &Value, text: &str) -> bool {
+    match v {
+        Value::String(s) => s == text,
+        Value::Array(items) => items.iter().any(|i| holds_string(i, text)),
+        Value::Object(map) => map.values().any(|i| holds_string(i, text)),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn injection_strings_in_every_text_field_are_stored_verbatim_and_shown_escaped() {
+    use salesos_test_support::order_fixtures::{catalogue, dealer};
+    use salesos_test_support::return_fixtures::sold_invoice;
+    let t = TestApp::spawn().await;
+    let c = catalogue(&t, 100).await;
+    let dealer_a = dealer(&t, "C-SH1", "rep.sh1.1", 100_000_000).await;
+    let fx = Fx {
+        node: t.node_id("C-SH1").await,
+        area: t.node("C-SH1").await.parent_id.expect("C-SH1 has a parent"),
+        owner: t.person_id("rep.sh1.1").await,
+        line: {
+            let mut tx = t.app.store.begin().await.unwrap();
+            let line = salesos_test_support::builders::product_line(tx.conn(), "LN-TXTFX").await;
+            tx.commit().await.unwrap();
+            line
+        },
+        product: c.product,
+        dealer_a,
+        dealer_b: dealer(&t, "C-SH1", "rep.sh1.1", 100_000_000).await,
+        invoice: sold_invoice(&t, dealer_a, c.product, 100).await,
+    };
+    let mut n = 0;
+    for (what, e) in text_endpoints() {
+        let token = t.token_for(e.login).await;
+        let browser = t.sign_in_demo(e.login).await;
+        for text in NASTY {
+            n += 1;
+            let res = t
+                .api_client()
+                .request(reqwest::Method::POST, t.url(&(e.path)(&fx)))
+                .bearer_auth(&token)
+                .json(&(e.body)(&fx, text, n))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let answer: Value = res.json().await.unwrap();
+            assert!(status.is_success(), "{what} {text:?}: {status} {answer}");
+            assert!(
+                holds_string(&answer, text),
+                "{what} {text:?}: answered {answer}"
+            );
+            let id = answer.pointer(e.id_at).and_then(Value::as_i64).unwrap_or(0);
+            assert!(
+                e.id_at.is_empty() || id > 0,
+                "{what}: no id at {}: {answer}",
+                e.id_at
+            );
+
+            let read = t
+                .api_client()
+                .get(t.url(&(e.read)(&fx, id)))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(read.status(), 200, "{what}");
+            let stored: Value = read.json().await.unwrap();
+            assert!(
+                holds_string(&stored, text),
+                "{what} {text:?} reads back exactly: {stored}"
+            );
+
+            let Some(page) = e.page else { continue };
+            let page = page(&fx, id);
+            let res = browser.get(t.url(&page)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{what}: {page}");
+            let html = res.text().await.unwrap();
+            assert!(
+                html.contains(&html_escape(text)),
+                "{what}: {text:?} is shown, escaped, on {page}"
+            );
+            if text.contains('<') {
+                assert!(
+                    !html.contains(text),
+                    "{what}: {text:?} is never shown raw on {page}"
+                );
+            }
+        }
+    }
+    // every table is still there
+    assert!(whole_footprint(&t).await.iter().all(|(_, n)| *n >= 0));
 }

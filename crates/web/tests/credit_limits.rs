@@ -97,17 +97,20 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
     let all24 = month_list((2024, 11), 24);
 
     // A: ¥12,000 a month for a year, nothing before → 1.5 × 1,200,000 = 1,800,000 (limit was
-    // 10,000,000: a decrease); a cancelled order does not count
+    // 10,000,000: a decrease); every sold order counts however far it got (open, shipped,
+    // closed); a cancelled order does not count
     let a = order_fixtures::dealer(&t, "C-SH1", "rep.sh1.1", 10_000_000).await;
-    months(
-        &t,
-        a,
-        &last12
-            .iter()
-            .map(|m| (m.clone(), 1_200_000))
-            .collect::<Vec<_>>(),
-    )
-    .await;
+    let sold = ["confirmed", "partially_shipped", "shipped", "closed"];
+    for (i, month) in last12.iter().enumerate() {
+        order(
+            &t,
+            a,
+            &format!("{month}-15"),
+            1_200_000,
+            sold[i % sold.len()],
+        )
+        .await;
+    }
     order(&t, a, "2026-05-20", 99_000_000, "cancelled").await;
     // B: ¥10,000 a month for two years, doubled in the last three months → growth capped at
     // 1.3: 15,000,000 / 12 × 1.5 × 1.3 = 2,437,500 → rounded down to 2,400,000

@@ -453,3 +453,319 @@ async fn imports_and_exports_keep_to_the_persons_rights_and_scope() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
 }
+
+// ---- people and organisation ----
+
+const PEOPLE_HEADER: &str =
+    "record,code,name,name_en,unit_kind,parent,unit,role,email,phone,active\n";
+
+#[tokio::test]
+async fn people_and_units_import_parents_first_without_passwords_and_again_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let audit_before = t.last_audit_id().await;
+    // children before their parents: the import orders them
+    let file = format!(
+        "{PEOPLE_HEADER}\
+        person,rep.nb1.1,宁波代表,,,,C-NB1,sales_rep,nb@example.com,,yes\n\
+        unit,C-NB1,宁波,Ningbo,city,A-ZJ9,,,,,yes\n\
+        unit,A-ZJ9,浙江九区,Zhejiang 9,area,M-E,,,,,是\n\
+        person,am.zj9,浙江经理,,,,A-ZJ9,area_manager,,13800000000,yes\n\
+        person,left.zj9,已离职,,,,A-ZJ9,kam,,,no\n"
+    );
+    let done = import_ok(&t, &admin, "people", file.as_bytes()).await;
+    assert_eq!(done["created"], json!(5), "{done}");
+    let area = t.node("A-ZJ9").await;
+    let city = t.node("C-NB1").await;
+    assert_eq!(city.parent_id, Some(area.id));
+    assert_eq!(area.parent_id, Some(t.node_id("M-E").await));
+    assert!(city.path.starts_with(&area.path));
+    let rep = t.person("rep.nb1.1").await;
+    assert_eq!(rep.node_id, Some(city.id));
+    assert_eq!(rep.role.as_deref(), Some("sales_rep"));
+    assert_eq!(rep.email.as_deref(), Some("nb@example.com"));
+    let left = t.person("left.zj9").await;
+    assert!(!left.active);
+    // one audit entry per record, naming what was made
+    let ops: Vec<String> = t
+        .audit_since(audit_before)
+        .await
+        .into_iter()
+        .map(|a| a.operation)
+        .collect();
+    assert_eq!(
+        ops.iter().filter(|o| *o == "org_node.import").count(),
+        2,
+        "{ops:?}"
+    );
+    assert_eq!(
+        ops.iter().filter(|o| *o == "person.import").count(),
+        3,
+        "{ops:?}"
+    );
+    // no password works until an administrator sets one
+    let stored = t
+        .count("SELECT COUNT(*) AS n FROM people WHERE login = 'rep.nb1.1' AND password_hash LIKE '$argon2%'")
+        .await;
+    assert_eq!(stored, 0, "an imported person has no password hash");
+    for guess in ["", "!imported-no-password", "imported-no-password"] {
+        let res = t.post_sign_in(&t.client(), "rep.nb1.1", guess, "/").await;
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            !location.ends_with('/') || location.contains("signin"),
+            "signed in with {guess:?}: {location}"
+        );
+    }
+    let res = t
+        .api_client()
+        .post(t.url(&format!("/api/v1/people/{}/password-reset", rep.id)))
+        .bearer_auth(&admin)
+        .json(&json!({ "password": "Reset-Imported-2026" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let signed_in = t.sign_in("rep.nb1.1", "Reset-Imported-2026").await;
+    let me = signed_in.get(t.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+
+    // the same file again changes nothing and writes no audit entry
+    let audit_mark = t.last_audit_id().await;
+    let again = import_ok(&t, &admin, "people", file.as_bytes()).await;
+    assert_eq!(
+        (&again["created"], &again["updated"], &again["unchanged"]),
+        (&json!(0), &json!(0), &json!(5)),
+        "{again}"
+    );
+    assert_eq!(t.last_audit_id().await, audit_mark);
+
+    // a corrected file changes only what differs
+    let corrected = file.replace("浙江经理", "浙江区域经理");
+    let fixed = import_ok(&t, &admin, "people", corrected.as_bytes()).await;
+    assert_eq!(
+        (&fixed["created"], &fixed["updated"], &fixed["unchanged"]),
+        (&json!(0), &json!(1), &json!(4)),
+        "{fixed}"
+    );
+    let audit = t.audit_since(audit_mark).await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0].operation, "person.import_update");
+    assert_eq!(t.person("am.zj9").await.display_name, "浙江区域经理");
+
+    // round trip: the export imports back without a change
+    let csv = export(&t, &admin, "people", "csv").await;
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(
+        text.contains("A-ZJ9") && text.contains("rep.nb1.1"),
+        "{text}"
+    );
+    let back = import_ok(&t, &admin, "people", &csv).await;
+    assert_eq!(back["created"], json!(0), "{back}");
+    assert_eq!(back["updated"], json!(0), "{back}");
+    let again_csv = export(&t, &admin, "people", "csv").await;
+    assert_eq!(again_csv, csv);
+}
+
+#[tokio::test]
+async fn every_people_and_unit_problem_is_listed_and_nothing_is_written() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let nodes_before = t.count("SELECT COUNT(*) AS n FROM org_nodes").await;
+    let people_before = t.count("SELECT COUNT(*) AS n FROM people").await;
+    let audit_before = t.last_audit_id().await;
+    let file = format!(
+        "{PEOPLE_HEADER}\
+        unit,C-X1,,,city,A-SH,,,,,yes\n\
+        unit,C-X2,某城,,city,A-NOPE,,,,,yes\n\
+        unit,L-1,环一,,area,L-2,,,,,yes\n\
+        unit,L-2,环二,,area,L-1,,,,,yes\n\
+        person,dup.one,重复,,,,C-SH1,sales_rep,,,yes\n\
+        person,dup.one,重复,,,,C-SH1,sales_rep,,,yes\n\
+        person,dup.one,重复改,,,,C-SH1,sales_rep,,,yes\n\
+        person,boss.two,老板,,,,HQ,admin,,,yes\n\
+        person,rep.bad,坏角色,,,,C-SH1,wizard,,,yes\n\
+        person,rep.nounit,无单位,,,,C-NOPE,sales_rep,,,yes\n\
+        unit,C-SH1,上海,Shanghai,city,A-JS,,,,,yes\n\
+        person,rep.wrong,错层级,,,,M-E,sales_rep,,,yes\n\
+        person,rep.sh1.1,,,,,,,,,maybe\n"
+    );
+    let (status, v) = import_bytes(&t, &admin, "people", file.as_bytes(), false, json!({})).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(
+        problems(&v["import"]),
+        owned(&[
+            (2, "name", "", "import.required"),
+            (3, "parent", "A-NOPE", "import.unknown_code"),
+            (4, "parent", "L-2", "import.parent_cycle"),
+            (5, "parent", "L-1", "import.parent_cycle"),
+            (7, "code", "dup.one", "import.duplicate_in_file"),
+            (8, "code", "dup.one", "import.conflicting_rows"),
+            (9, "role", "admin", "import.role_not_grantable"),
+            (10, "role", "wizard", "position.role_unknown"),
+            (11, "unit", "C-NOPE", "import.unknown_code"),
+            (12, "parent", "A-JS", "import.change_on_page"),
+            (13, "unit", "M-E", "position.wrong_node_kind"),
+            (14, "active", "maybe", "import.value_unknown"),
+            (14, "name", "", "import.required"),
+        ])
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM org_nodes").await,
+        nodes_before
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM people").await,
+        people_before
+    );
+    assert_eq!(t.last_audit_id().await, audit_before);
+}
+
+#[tokio::test]
+async fn a_people_import_stays_inside_the_importers_part_of_the_organisation() {
+    let t = TestApp::spawn().await;
+    // an administrator whose view is the East market only
+    let mut actor = t.actor("admin").await;
+    let east = t.node("M-E").await;
+    actor.scope = salesos_domain::scope::Scope::Subtree {
+        path: east.org_path(),
+    };
+    let file = format!(
+        "{PEOPLE_HEADER}\
+        unit,A-N9,北方九区,North 9,area,M-N,,,,,yes\n\
+        person,rep.hq9,总部人员,,,,HQ,order_desk,,,yes\n\
+        person,director,总监改名,,,,,,,,yes\n\
+        person,rep.sh9,上海九号,,,,C-SH1,sales_rep,,,yes\n"
+    );
+    let table = salesos_import::Table::from_bytes(file.into_bytes(), None).unwrap();
+    let outcome = salesos_app::imports::run(
+        &t.app,
+        &actor,
+        salesos_app::imports::Kind::People,
+        table,
+        salesos_app::imports::Request {
+            dry_run: false,
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let found: Vec<(u64, String, String, String)> = outcome
+        .problems
+        .iter()
+        .map(|p| (p.row, p.field.clone(), p.value.clone(), p.code.to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        owned(&[
+            (2, "parent", "M-N", "import.out_of_scope"),
+            (3, "unit", "HQ", "import.out_of_scope"),
+            (4, "code", "director", "import.out_of_scope"),
+        ])
+    );
+    assert!(!outcome.committed);
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM people WHERE login = 'rep.sh9'")
+            .await,
+        0
+    );
+    // people without the right to manage people cannot import them
+    let am = t.token_for("am.sh").await;
+    let (status, _) =
+        import_bytes(&t, &am, "people", PEOPLE_HEADER.as_bytes(), true, json!({})).await;
+    assert_eq!(status, 403);
+}
+
+// ---- progress ----
+
+#[tokio::test]
+async fn a_followed_import_reports_its_progress_row_by_row_up_to_the_files_rows() {
+    let t = TestApp::spawn().await;
+    let admin = t.token_for("admin").await;
+    let rows = 4000;
+    let mut file = String::from("code,name_zh,name_en,line,unit,case_size,tax_rate_bp\n");
+    for i in 0..rows {
+        file.push_str(&format!(
+            "PG-{i:05},进度测试{i},Progress {i},BEV,瓶,12,1300\n"
+        ));
+    }
+    let job = "progress-test-0001";
+    let body = json!({
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(file.as_bytes()),
+        "file_name": "progress.csv",
+        "dry_run": false,
+        "progress_job": job,
+    });
+    let client = t.api_client();
+    let request = client
+        .post(t.url("/api/v1/imports/products"))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send();
+    let poll = async {
+        let mut seen = Vec::new();
+        loop {
+            let res = client
+                .get(t.url(&format!("/api/v1/imports/progress?job={job}")))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            let all: Value = res.json().await.unwrap();
+            let p = &all["jobs"][0];
+            if !p.is_null() {
+                assert_eq!(p["total_rows"], json!(rows), "{p}");
+                seen.push(p["rows_read"].as_u64().unwrap());
+                if p["done"] == json!(true) {
+                    assert_eq!(p["status"], json!(200));
+                    return seen;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let (res, seen) = tokio::join!(request, poll);
+    let res = res.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["created"], json!(rows));
+    // the count only grows, passes through the middle of the file and ends at its rows
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(*seen.last().unwrap(), rows);
+    assert!(
+        seen.iter().any(|r| *r > 0 && *r < rows),
+        "no intermediate progress seen: {seen:?}"
+    );
+    // someone else cannot follow it, and a bad job name is a 4xx
+    let other = t.token_for("director").await;
+    let res = client
+        .get(t.url(&format!("/api/v1/imports/progress?job={job}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let theirs: Value = res.json().await.unwrap();
+    assert_eq!(
+        theirs["jobs"],
+        json!([]),
+        "another person's import is not shown"
+    );
+    let (status, v) = import_bytes(
+        &t,
+        &admin,
+        "products",
+        b"code\n",
+        true,
+        json!({ "progress_job": "x" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["code"], json!("import.progress_job_invalid"));
+}

@@ -59,8 +59,10 @@ const PUBLIC_ROUTES: [(&str, &str); 6] = [
 ];
 
 /// Signed-in routes that act only on the caller themself (no record in the path).
-const SELF_ROUTES: [(&str, &str); 10] = [
+const SELF_ROUTES: [(&str, &str); 11] = [
     ("GET", "/api/v1/dashboard"),
+    // the caller's own followed imports only
+    ("GET", "/api/v1/imports/progress"),
     ("GET", "/home/export"),
     ("GET", "/api/v1/me"),
     ("PUT", "/api/v1/me/locale"),
@@ -289,6 +291,8 @@ impl Fixture {
             ("POST", "/api/v1/invoices/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
             ("POST", "/api/v1/invoices/{id}/credit-notes") => Body::Json(json!({ "amount_fen": 10, "reason": "matrix" })),
             ("POST", "/api/v1/transfers") => Body::Json(json!({ "source_dealer_id": 0, "target_dealer_id": 0, "lines": [{ "product_id": 0, "quantity": 1, "unit_price_fen": 50 }] })),
+            // a visit's dealer is set per caller in `for_caller`
+            ("POST", "/api/v1/visits") => Body::Json(json!({ "dealer_id": 0, "visited_at": "2026-01-05T10:00", "purpose": "matrix" })),
             ("POST", "/api/v1/transfers/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
             ("POST", "/api/v1/invoices/{id}/returns") => Body::Json(json!({ "reason": "matrix", "lines": [{ "line_no": 1, "quantity": 1 }] })),
             ("POST", "/api/v1/returns/{id}/cancel") => Body::Json(json!({ "reason": "matrix" })),
@@ -339,7 +343,8 @@ impl Fixture {
             ("POST", "/api/v1/quotas") => Body::Json(json!({ "product_id": c.dx_product, "node_id": c.c_sh1, "period": "2030-01", "quantity": 10 })),
             // imports (API): a check (dry run) of a one-line CSV writes nothing ("code\nX\n")
             ("POST", "/api/v1/imports/dealers") | ("POST", "/api/v1/imports/products") | ("POST", "/api/v1/imports/prices")
-            | ("POST", "/api/v1/imports/receivables") | ("POST", "/api/v1/imports/orders") => Body::Json(json!({ "content_base64": "Y29kZQpYCg==", "dry_run": true })),
+            | ("POST", "/api/v1/imports/receivables") | ("POST", "/api/v1/imports/orders")
+            | ("POST", "/api/v1/imports/people") => Body::Json(json!({ "content_base64": "Y29kZQpYCg==", "dry_run": true })),
             // dealers & catalogue (pages)
             ("POST", "/dealers") if field_staff => f(&[("code", format!("MXDP-{n}")), ("name", format!("矩阵页面经销商{n}"))]),
             ("POST", "/dealers") => f(&[
@@ -357,6 +362,7 @@ impl Fixture {
                 ("dealer_id", "0".into()), ("product_1", c.product.to_string()),
                 ("quantity_1", "1".into()), ("draft", "1".into()),
             ]),
+            ("POST", "/visits") => f(&[("dealer_id", "0".into()), ("visited_at", "2026-01-05T10:00".into()), ("purpose", "matrix".into())]),
             ("POST", "/orders/{id}/confirm") | ("POST", "/orders/{id}/cancel") | ("POST", "/orders/{id}/reopen") => f(&[]),
             ("POST", "/shipments") => f(&[("order_id", c.ship_order.to_string()), ("qty_1", "1".into()), ("carrier", "matrix".into())]),
             ("POST", "/shipments/{id}/ship") | ("POST", "/shipments/{id}/deliver") | ("POST", "/shipments/{id}/invoice") => f(&[]),
@@ -408,6 +414,23 @@ impl Fixture {
             ]),
             ("POST", "/org/{id}") => f(&[("name_zh", format!("改名{n}")), ("name_en", format!("Renamed {n}")), ("active", "on".into())]),
             ("POST", "/org/{id}/move") => f(&[("parent_id", c.a_js.to_string())]),
+            // plans and targets (pages): the same throwaway 2030 targets and plans as the API
+            ("POST", "/targets") => f(&[
+                ("metric", "ordered_amount".into()), ("amount", "1.00".into()), ("owner", format!("node:{}", c.c_sh1)),
+                ("period", "2030-03".into()), ("parent_id", c.target_parent.to_string()),
+            ]),
+            ("POST", "/targets/{id}/submission") => f(&[("amount", "11.00".into())]),
+            ("POST", "/targets/{id}/cascade") => f(&[
+                ("by", "months".into()), ("action", "save".into()),
+                ("amount_0", "4.00".into()), ("amount_1", "4.00".into()), ("amount_2", "4.00".into()),
+            ]),
+            ("POST", "/plans") => f(&[
+                ("name", format!("matrix page {n}")), ("metric", "ordered_amount".into()), ("amount", "1.00".into()),
+                ("owner", format!("node:{}", c.c_sh1)), ("period", "2030".into()), ("parent_id", c.target_parent.to_string()),
+            ]),
+            ("POST", "/plans/{id}/submit") => f(&[]),
+            ("POST", "/plans/{id}/versions") => f(&[("reason", "matrix".into())]),
+            ("POST", "/focus") => f(&[("month", "2030-01".into()), ("title_1", format!("matrix {n}"))]),
             _ => {
                 return Err(format!(
                     "no permission-matrix fixture for {} (target {:?}, access {:?}): add a request body to Fixture::body_of in crates/web/tests/permission_matrix.rs",
@@ -1760,6 +1783,10 @@ impl OrderFixtures {
                 v["dealer_id"] = json!(dealer);
                 Body::Json(v)
             }
+            ("POST", "/api/v1/visits", Body::Json(mut v)) => {
+                v["dealer_id"] = json!(dealer);
+                Body::Json(v)
+            }
             ("POST", "/api/v1/delegations", Body::Json(mut v)) => {
                 v["to_person"] = json!(stand_in);
                 Body::Json(v)
@@ -1791,7 +1818,7 @@ impl OrderFixtures {
                 }
                 Body::Form(pairs)
             }
-            ("POST", "/orders", Body::Form(mut pairs)) => {
+            ("POST", "/orders" | "/visits", Body::Form(mut pairs)) => {
                 for (k, v) in pairs.iter_mut() {
                     if k == "dealer_id" {
                         *v = dealer.to_string();

@@ -309,6 +309,90 @@ pub const ORDERS: &[Field] = &[
     ),
 ];
 
+/// People and organisation: one row per unit (`record` = unit) or person (`record` = person);
+/// units come before the people placed in them whatever the order of the file.
+pub const PEOPLE: &[Field] = &[
+    f(
+        "record",
+        true,
+        "Record",
+        "记录类型",
+        &["record type", "row type", "type", "行类型", "类型"],
+    ),
+    f(
+        "code",
+        true,
+        "Code / login",
+        "编码/账号",
+        &[
+            "code",
+            "login",
+            "编码",
+            "账号",
+            "登录名",
+            "单位编码",
+            "工号",
+        ],
+    ),
+    f(
+        "name",
+        true,
+        "Name",
+        "名称/姓名",
+        &["display name", "name zh", "名称", "姓名", "中文名称"],
+    ),
+    f(
+        "name_en",
+        false,
+        "Name (English)",
+        "英文名称",
+        &["english name", "name en"],
+    ),
+    f(
+        "unit_kind",
+        false,
+        "Unit kind",
+        "单位层级",
+        &["kind", "node kind", "层级", "单位类型"],
+    ),
+    f(
+        "parent",
+        false,
+        "Parent unit",
+        "上级单位编码",
+        &["parent", "parent code", "上级", "上级编码", "上级单位"],
+    ),
+    f(
+        "unit",
+        false,
+        "Unit",
+        "所属单位编码",
+        &["unit code", "org unit", "node", "所属单位", "部门编码"],
+    ),
+    f("role", false, "Role", "角色", &["岗位", "职位"]),
+    f(
+        "email",
+        false,
+        "Email",
+        "邮箱",
+        &["e-mail", "mail", "电子邮件", "电子邮箱"],
+    ),
+    f(
+        "phone",
+        false,
+        "Phone",
+        "电话",
+        &["mobile", "telephone", "手机", "联系电话"],
+    ),
+    f(
+        "active",
+        false,
+        "Active",
+        "启用",
+        &["status", "状态", "在职", "有效"],
+    ),
+];
+
 impl Kind {
     pub fn fields(self) -> &'static [Field] {
         match self {
@@ -317,6 +401,7 @@ impl Kind {
             Kind::Prices => PRICES,
             Kind::Receivables => RECEIVABLES,
             Kind::Orders => ORDERS,
+            Kind::People => PEOPLE,
         }
     }
 }

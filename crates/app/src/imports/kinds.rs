@@ -1,6 +1,6 @@
 //! Row by row: checking and writing each kind, inside the import's one transaction.
 
-use super::{Columns, Counts, Kind, Problem, Problems, Row};
+use super::{Columns, Counts, Kind, Problems, Row};
 use crate::audit::{record, snapshot};
 use crate::catalogue::{
     check_code as check_catalogue_code, check_label, check_product, ProductInput,
@@ -13,12 +13,11 @@ use salesos_domain::dealers::{
 };
 use salesos_domain::roles::{Role, ScopeKind};
 use salesos_import::Record;
-use salesos_store::audit::NewEntry as AuditEntry;
 use salesos_store::billing::{self as billing_store, LedgerEntry, NewInvoice};
 use salesos_store::catalogue::{self, PriceClash, PriceItemRow};
 use salesos_store::credit::{self as credit_store, Posting};
 use salesos_store::dealers::{self, DealerRow};
-use salesos_store::imports::{self as store, HistoryLine, NewHistoryOrder};
+use salesos_store::imports as store;
 use salesos_store::{org, people, WriteTx};
 use std::collections::HashMap;
 
@@ -28,35 +27,21 @@ struct Seen {
     cells: Vec<String>,
 }
 
-/// The order being read: historical orders come as one row per line, the lines of one order
-/// next to each other.
-struct PendingOrder {
-    number: String,
-    first_row: u64,
-    dealer: Option<DealerRow>,
-    order_date: Option<String>,
-    note: Option<String>,
-    lines: Vec<HistoryLine>,
-    ok: bool,
-}
-
 pub(crate) struct Importer<'a> {
     app: &'a App,
-    actor: &'a Actor,
+    pub(super) actor: &'a Actor,
     kind: Kind,
-    columns: &'a Columns,
+    pub(super) columns: &'a Columns,
     pub counts: Counts,
     seen: HashMap<String, Seen>,
     dealers_by_code: HashMap<String, Option<DealerRow>>,
     products_by_code: HashMap<String, Option<i64>>,
     price_items: HashMap<i64, Vec<PriceItemRow>>,
-    pending: Option<PendingOrder>,
-    /// Checked orders waiting to be written together.
-    ready: Vec<PendingOrder>,
+    /// Historical orders (`orders.rs`).
+    pub(super) orders: super::orders::OrderState,
+    /// Units and people are read first and written at the end, parents before children.
+    people_org: super::people_org::PeopleOrg,
 }
-
-/// Historical orders are written this many at a time.
-const ORDER_BATCH: usize = 500;
 
 impl<'a> Importer<'a> {
     pub fn new(app: &'a App, actor: &'a Actor, kind: Kind, columns: &'a Columns) -> Self {
@@ -70,8 +55,8 @@ impl<'a> Importer<'a> {
             dealers_by_code: HashMap::new(),
             products_by_code: HashMap::new(),
             price_items: HashMap::new(),
-            pending: None,
-            ready: Vec::new(),
+            orders: Default::default(),
+            people_org: Default::default(),
         }
     }
 
@@ -89,6 +74,13 @@ impl<'a> Importer<'a> {
             Kind::Prices => self.price(tx, &mut row).await?,
             Kind::Receivables => self.receivable(tx, &mut row).await?,
             Kind::Orders => self.order_line(tx, &mut row, sink).await?,
+            Kind::People => {
+                if let Some(key) = self.people_org.key(&mut row) {
+                    if self.first_time(&mut row, "code", key) {
+                        self.people_org.read(&mut row);
+                    }
+                }
+            }
         }
         for p in row.problems {
             sink.push(p);
@@ -97,10 +89,18 @@ impl<'a> Importer<'a> {
     }
 
     pub async fn finish(&mut self, tx: &mut WriteTx, sink: &mut Problems) -> Result<(), AppError> {
-        if let Some(order) = self.pending.take() {
-            self.write_order(tx, order, sink).await?;
-        }
-        self.flush_orders(tx, sink).await
+        let people_org = std::mem::take(&mut self.people_org);
+        people_org
+            .write(
+                tx,
+                self.app,
+                self.actor,
+                self.columns,
+                &mut self.counts,
+                sink,
+            )
+            .await?;
+        self.finish_orders(tx, sink).await
     }
 
     /// Notes a key's first row; a later row with the same key is a duplicate (same cells) or a
@@ -139,7 +139,7 @@ impl<'a> Importer<'a> {
         }
     }
 
-    async fn dealer_by_code(
+    pub(super) async fn dealer_by_code(
         &mut self,
         tx: &mut WriteTx,
         row: &mut Row<'_>,
@@ -172,7 +172,7 @@ impl<'a> Importer<'a> {
         Ok(self.dealers_by_code.get(code).cloned().flatten())
     }
 
-    async fn product_by_code(
+    pub(super) async fn product_by_code(
         &mut self,
         tx: &mut WriteTx,
         row: &mut Row<'_>,
@@ -873,195 +873,6 @@ impl<'a> Importer<'a> {
         )
         .await?;
         self.counts.created += 1;
-        Ok(())
-    }
-
-    // ---- historical orders ----
-
-    async fn order_line(
-        &mut self,
-        tx: &mut WriteTx,
-        row: &mut Row<'_>,
-        sink: &mut Problems,
-    ) -> Result<(), AppError> {
-        let Some(number) = row.required("order_no") else {
-            return Ok(());
-        };
-        if self.pending.as_ref().is_some_and(|p| p.number != number) {
-            if let Some(done) = self.pending.take() {
-                self.write_order(tx, done, sink).await?;
-            }
-        }
-        if self.pending.is_none() {
-            if let Some(first) = self.seen.get(&number) {
-                let at = first.row;
-                row.problem(
-                    "order_no",
-                    "import.duplicate_in_file",
-                    format!("this order's lines began in row {at}; keep an order's lines together"),
-                );
-                return Ok(());
-            }
-            let dealer_code = row.required("dealer");
-            let order_date = row
-                .required("order_date")
-                .and_then(|_| row.date("order_date"));
-            let dealer = match &dealer_code {
-                Some(code) => self.dealer_by_code(tx, row, "dealer", code).await?,
-                None => None,
-            };
-            self.seen.insert(
-                number.clone(),
-                Seen {
-                    row: row.record.row,
-                    cells: vec![row.raw("dealer"), row.raw("order_date"), row.raw("note")],
-                },
-            );
-            self.pending = Some(PendingOrder {
-                number: number.clone(),
-                first_row: row.record.row,
-                ok: dealer.is_some() && order_date.is_some(),
-                dealer,
-                order_date,
-                note: row.text("note"),
-                lines: Vec::new(),
-            });
-        } else if let Some(first) = self.seen.get(&number) {
-            // every line repeats the order's dealer and date; they must agree
-            let cells = [row.raw("dealer"), row.raw("order_date")];
-            for (i, key) in ["dealer", "order_date"].into_iter().enumerate() {
-                if cells[i] != first.cells[i] {
-                    let at = first.row;
-                    row.problem(
-                        key,
-                        "import.conflicting_rows",
-                        format!("row {at} gives this order a different value"),
-                    );
-                }
-            }
-        }
-        let product = row.required("product");
-        let quantity = row
-            .required("quantity")
-            .and_then(|_| row.quantity("quantity"));
-        let price = row
-            .required("unit_price")
-            .and_then(|_| row.money("unit_price"));
-        let product_id = match &product {
-            Some(code) => self.product_by_code(tx, row, "product", code).await?,
-            None => None,
-        };
-        let Some(pending) = self.pending.as_mut() else {
-            return Ok(());
-        };
-        match (product_id, quantity, price) {
-            (Some(product_id), Some(quantity), Some(unit_price_fen)) if row.ok() => {
-                pending.lines.push(HistoryLine {
-                    product_id,
-                    quantity,
-                    unit_price_fen,
-                });
-            }
-            _ => pending.ok = false,
-        }
-        if !row.ok() {
-            pending.ok = false;
-        }
-        Ok(())
-    }
-
-    async fn write_order(
-        &mut self,
-        tx: &mut WriteTx,
-        order: PendingOrder,
-        sink: &mut Problems,
-    ) -> Result<(), AppError> {
-        if order.ok && order.dealer.is_some() && order.order_date.is_some() {
-            self.ready.push(order);
-        }
-        if self.ready.len() >= ORDER_BATCH {
-            self.flush_orders(tx, sink).await?;
-        }
-        Ok(())
-    }
-
-    /// Writes the checked orders waiting: numbers already there are compared (unchanged or a
-    /// problem), the rest inserted with their lines and audit entries in a few statements.
-    async fn flush_orders(
-        &mut self,
-        tx: &mut WriteTx,
-        sink: &mut Problems,
-    ) -> Result<(), AppError> {
-        let ready = std::mem::take(&mut self.ready);
-        if ready.is_empty() {
-            return Ok(());
-        }
-        let numbers: Vec<&str> = ready.iter().map(|o| o.number.as_str()).collect();
-        let existing = store::existing_order_numbers(tx.conn(), &numbers).await?;
-        let mut fresh = Vec::with_capacity(ready.len());
-        for order in ready {
-            let (Some(dealer), Some(order_date)) = (order.dealer.clone(), order.order_date.clone())
-            else {
-                continue;
-            };
-            if !existing.contains(&order.number) {
-                fresh.push((order, dealer, order_date));
-                continue;
-            }
-            let Some(stored) = store::order_by_number(tx.conn(), &order.number).await? else {
-                continue;
-            };
-            if stored.dealer_id == dealer.id
-                && stored.order_date == order_date
-                && stored.lines == order.lines
-            {
-                self.counts.unchanged += 1;
-            } else {
-                sink.push(Problem {
-                    row: order.first_row,
-                    column: self.columns.header_of("order_no"),
-                    field: "order_no".into(),
-                    value: order.number.clone(),
-                    code: "import.posted_document",
-                    message: "an order with this number exists with other figures".into(),
-                });
-            }
-        }
-        let new: Vec<NewHistoryOrder<'_>> = fresh
-            .iter()
-            .map(|(o, dealer, order_date)| NewHistoryOrder {
-                number: &o.number,
-                dealer_id: dealer.id,
-                order_date,
-                node_id: dealer.node_id,
-                node_path: &dealer.node_path,
-                owner_id: dealer.owner_id,
-                note: o.note.as_deref(),
-                created_by: self.actor.person_id(),
-                lines: &o.lines,
-            })
-            .collect();
-        let ids = store::insert_history_orders(tx.conn(), &new).await?;
-        let entries: Vec<AuditEntry<'_>> = fresh
-            .iter()
-            .zip(&ids)
-            .map(|((o, dealer, order_date), id)| AuditEntry {
-                person_id: self.actor.person_id(),
-                source: &self.actor.source,
-                request_id: &self.actor.request_id,
-                operation: "order.import",
-                entity: "order",
-                entity_id: *id,
-                scope_path: Some(&dealer.node_path),
-                before: None,
-                after: Some(serde_json::json!({
-                    "number": o.number, "dealer_id": dealer.id, "order_date": order_date,
-                    "lines": o.lines,
-                })),
-            })
-            .collect();
-        store::append_audit_many(tx.conn(), &entries).await?;
-        self.counts.created += ids.len() as u64;
         Ok(())
     }
 }

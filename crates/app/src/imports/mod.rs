@@ -13,6 +13,8 @@
 mod export;
 mod fields;
 mod kinds;
+mod orders;
+mod people_org;
 
 pub use export::{export, ExportCell, ExportTable};
 pub use fields::{normalise, Columns, Field};
@@ -34,15 +36,18 @@ pub enum Kind {
     Prices,
     Receivables,
     Orders,
+    /// Organisation units and people (with their positions).
+    People,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Dealers,
         Kind::Products,
         Kind::Prices,
         Kind::Receivables,
         Kind::Orders,
+        Kind::People,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Kind {
             Kind::Prices => "prices",
             Kind::Receivables => "receivables",
             Kind::Orders => "orders",
+            Kind::People => "people",
         }
     }
 
@@ -66,6 +72,7 @@ impl Kind {
             Kind::Products | Kind::Prices => Capability::ManageCatalogue,
             Kind::Receivables => Capability::Bill,
             Kind::Orders => Capability::EnterOrders,
+            Kind::People => Capability::ManagePeople,
         }
     }
 
@@ -76,6 +83,7 @@ impl Kind {
             Kind::Products | Kind::Prices => Capability::ViewCatalogue,
             Kind::Receivables => Capability::Bill,
             Kind::Orders => Capability::ViewOrders,
+            Kind::People => Capability::ViewPeople,
         }
     }
 }
@@ -84,7 +92,7 @@ pub fn unknown_kind() -> AppError {
     AppError::invalid(
         "import.kind_unknown",
         "kind",
-        "the kind is dealers, products, prices, receivables or orders",
+        "the kind is dealers, products, prices, receivables, orders or people",
     )
 }
 

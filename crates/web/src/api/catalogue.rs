@@ -16,7 +16,9 @@ use salesos_store::catalogue::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+// documented as `ProductLineOut`: the API's order line is a `LineOut` too
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProductLineOut)]
 pub struct LineOut {
     pub id: i64,
     pub code: String,

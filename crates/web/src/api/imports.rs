@@ -17,7 +17,8 @@ use salesos_app::imports::{self, ExportCell, Kind, Outcome, Request};
 use salesos_app::AppError;
 use salesos_domain::Money;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -35,6 +36,10 @@ pub struct ImportIn {
     /// Keep the mapping for the next file of this kind (on a confirmed import).
     #[serde(default)]
     pub save_mapping: bool,
+    /// A name the caller picks (8 to 64 letters, digits, `-` or `_`) to follow the import
+    /// row by row with `GET /api/v1/imports/progress?job=…` while this request runs (the page
+    /// does so for large files).
+    pub progress_job: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,6 +129,17 @@ async fn import(
                 "the file is not base64-encoded",
             ))
         })?;
+    // a followed import reports progress against the file's rows, counted first
+    let job = match body.progress_job.as_deref() {
+        None => None,
+        Some(name) => {
+            a.actor.require(kind.capability()).map_err(|e| a.fail(e))?;
+            let total = salesos_import::Table::from_bytes(bytes.clone(), body.sheet.as_deref())
+                .map(|t| t.filter(|r| r.is_ok()).count() as u64)
+                .unwrap_or(0);
+            Some(jobs::start(name, a.actor.person_id(), total).map_err(|e| a.fail(e))?)
+        }
+    };
     let table = salesos_import::Table::from_bytes(bytes, body.sheet.as_deref()).map_err(|e| {
         a.fail(AppError::invalid(
             "import.file_unreadable",
@@ -138,13 +154,155 @@ async fn import(
         file_name: body.file_name,
     };
     let dry_run = request.dry_run;
-    let outcome = imports::run(&s.app, &a.actor, kind, table, request, &mut |_| {})
-        .await
-        .map_err(|e| a.fail(e))?;
+    let counter = job.clone();
+    let mut progress = move |rows: u64| {
+        if let Some(job) = &counter {
+            job.rows.store(rows, Ordering::Relaxed);
+        }
+    };
+    let ended = imports::run(&s.app, &a.actor, kind, table, request, &mut progress).await;
+    if let Some(job) = &job {
+        job.finish(&ended);
+    }
+    let outcome = ended.map_err(|e| a.fail(e))?;
     if dry_run || outcome.committed {
         return Ok(Json(outcome_out(outcome, &a.tr)).into_response());
     }
     Ok(refused(outcome, &a.tr))
+}
+
+/// How far an import is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobProgress {
+    pub job: String,
+    /// Rows read and checked so far.
+    pub rows_read: u64,
+    /// Data rows in the file (blank rows not counted).
+    pub total_rows: u64,
+    /// True once the import has answered.
+    pub done: bool,
+    /// The status the import answered with (200; 422 when a confirmed file had problems).
+    pub status: Option<u16>,
+}
+
+/// Imports being followed, in this process: the page asks the server that took the upload
+/// (an import runs inside its own request, so the same server answers while it runs).
+mod jobs {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    /// Finished jobs are forgotten after this long.
+    const KEEP: Duration = Duration::from_secs(15 * 60);
+
+    pub struct Job {
+        pub id: String,
+        pub total: u64,
+        pub rows: AtomicU64,
+        pub end: Mutex<Option<(Instant, u16)>>,
+    }
+
+    type Registry = Mutex<HashMap<(Option<i64>, String), Arc<Job>>>;
+
+    fn registry() -> &'static Registry {
+        static JOBS: OnceLock<Registry> = OnceLock::new();
+        JOBS.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    pub fn start(name: &str, owner: Option<i64>, total: u64) -> Result<Arc<Job>, AppError> {
+        let ok = (8..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(AppError::invalid(
+                "import.progress_job_invalid",
+                "progress_job",
+                "a progress job name has 8 to 64 letters, digits, '-' or '_'",
+            ));
+        }
+        let job = Arc::new(Job {
+            id: name.to_string(),
+            total,
+            rows: AtomicU64::new(0),
+            end: Mutex::new(None),
+        });
+        if let Ok(mut all) = registry().lock() {
+            all.retain(|_, j| {
+                j.end
+                    .lock()
+                    .map(|e| e.is_none_or(|(at, _)| at.elapsed() < KEEP))
+                    .unwrap_or(false)
+            });
+            all.insert((owner, job.id.clone()), job.clone());
+        }
+        Ok(job)
+    }
+
+    impl Job {
+        pub fn finish(&self, ended: &Result<Outcome, AppError>) {
+            let status = match ended {
+                Ok(o) if o.dry_run || o.committed => 200,
+                Ok(_) => 422,
+                Err(e) => crate::problem::status_of(e).as_u16(),
+            };
+            if let Ok(mut end) = self.end.lock() {
+                *end = Some((Instant::now(), status));
+            }
+        }
+
+        pub fn progress(&self) -> JobProgress {
+            let end = self.end.lock().ok().and_then(|e| *e);
+            JobProgress {
+                job: self.id.clone(),
+                rows_read: self.rows.load(Ordering::Relaxed),
+                total_rows: self.total,
+                done: end.is_some(),
+                status: end.map(|(_, s)| s),
+            }
+        }
+    }
+
+    /// The person's jobs (of this name, when given).
+    pub fn of(person: Option<i64>, name: Option<&str>) -> Vec<Arc<Job>> {
+        let Ok(all) = registry().lock() else {
+            return Vec::new();
+        };
+        let mut found: Vec<Arc<Job>> = all
+            .iter()
+            .filter(|((owner, id), _)| *owner == person && name.is_none_or(|n| n == id))
+            .map(|(_, j)| j.clone())
+            .collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressQuery {
+    /// The `progress_job` of one import; without it, all the caller's followed imports.
+    pub job: Option<String>,
+}
+
+/// The caller's followed imports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressOut {
+    pub jobs: Vec<JobProgress>,
+}
+
+/// How far the imports followed by `progress_job` are: rows read of the file's rows, and
+/// whether each has answered. A person sees only the imports they started.
+#[utoipa::path(get, path = "/api/v1/imports/progress", tag = "imports", params(ProgressQuery),
+    responses((status = 200, body = ProgressOut), (status = 401, body = Problem)))]
+pub async fn progress(a: ApiActor, ApiQuery(q): ApiQuery<ProgressQuery>) -> Json<ProgressOut> {
+    Json(ProgressOut {
+        jobs: jobs::of(a.actor.person_id(), q.job.as_deref())
+            .iter()
+            .map(|j| j.progress())
+            .collect(),
+    })
 }
 
 fn refused(outcome: Outcome, tr: &Tr) -> Response {
@@ -198,6 +356,7 @@ import_route!(
     "/api/v1/imports/receivables"
 );
 import_route!(import_orders, Kind::Orders, "/api/v1/imports/orders");
+import_route!(import_people, Kind::People, "/api/v1/imports/people");
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -287,3 +446,4 @@ export_route!(
     "/api/v1/exports/receivables"
 );
 export_route!(export_orders, Kind::Orders, "/api/v1/exports/orders");
+export_route!(export_people, Kind::People, "/api/v1/exports/people");

@@ -17,6 +17,7 @@ pub mod shipments;
 pub mod targets;
 pub mod tokens;
 pub mod transfers;
+pub mod visits;
 
 use crate::ctx::RequestCtx;
 use crate::i18n::Tr;
@@ -183,6 +184,41 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 }
 
 /// Unknown API routes answer with a problem document too.
+/// The safety net under every API route: an error answer that is not a problem document yet
+/// (one of axum's own rejections, e.g. a raw-bytes body over the size limit, which would be
+/// `text/plain`) becomes one, with the code its status implies.
+pub async fn problem_for_plain_errors(ctx: RequestCtx, res: Response) -> Response {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "request.too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "request.content_type",
+        StatusCode::METHOD_NOT_ALLOWED => "request.method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "internal",
+        _ => "request.invalid_body",
+    };
+    if status.is_server_error() {
+        tracing::error!(%status, "an API answer failed without a problem document");
+    }
+    let tr = Tr::new(ctx.locale);
+    let fallback = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let mut answer = problem_response(status, code, None, tr.error(code, &fallback), None);
+    // keep what the original answer said about retrying or allowed methods
+    for name in [axum::http::header::RETRY_AFTER, axum::http::header::ALLOW] {
+        if let Some(v) = res.headers().get(&name) {
+            answer.headers_mut().insert(name, v.clone());
+        }
+    }
+    answer
+}
+
 pub async fn not_found(ctx: RequestCtx) -> Response {
     let tr = Tr::new(ctx.locale);
     problem_response(

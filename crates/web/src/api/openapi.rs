@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         super::returns::cancel, super::returns::resubmit, super::returns::receive, super::returns::inspect,
         super::returns::credit,
         super::transfers::list, super::transfers::get, super::transfers::create, super::transfers::cancel,
+        super::visits::list, super::visits::create,
         super::approvals::queue, super::approvals::get, super::approvals::approve,
         super::approvals::reject, super::approvals::send_back,
         super::approvals::delegations, super::approvals::delegate, super::approvals::revoke_delegation,
@@ -47,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         super::imports::import_receivables, super::imports::import_orders,
         super::imports::export_dealers, super::imports::export_products, super::imports::export_prices,
         super::imports::export_receivables, super::imports::export_orders,
+        super::imports::import_people, super::imports::export_people, super::imports::progress,
     ),
     modifiers(&BearerAuth, &ProblemResponses),
     security(("bearer" = [])),
@@ -66,7 +68,10 @@ impl Modify for BearerAuth {
 }
 
 /// Errors as they are sent: every 4xx body is `application/problem+json`, and every operation can
-/// answer 400 (a malformed path, query or body) and, when it takes a body, 415 (not JSON).
+/// answer 400 (a malformed path, query or body) and, when it takes a body, 413 (too large), 415
+/// (not JSON) and 422 (a field of the wrong type). Any 4xx may be a plain problem (the body
+/// extractors refuse before the handler runs), so a 4xx documented with a richer problem shape
+/// is documented as "that, or a plain problem".
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -100,6 +105,9 @@ impl Modify for ProblemResponses {
                         if let Some(content) = response.content.shift_remove("application/json") {
                             response.content.insert(PROBLEM.to_string(), content);
                         }
+                        if let Some(content) = response.content.get_mut(PROBLEM) {
+                            or_plain_problem(&mut content.schema);
+                        }
                     }
                 }
                 let answers = &mut op.responses.responses;
@@ -108,11 +116,35 @@ impl Modify for ProblemResponses {
                     .or_insert_with(|| problem("malformed path, query or body"));
                 if op.request_body.is_some() {
                     answers
+                        .entry("413".to_string())
+                        .or_insert_with(|| problem("the body is too large"));
+                    answers
                         .entry("415".to_string())
                         .or_insert_with(|| problem("the body is not application/json"));
+                    answers
+                        .entry("422".to_string())
+                        .or_insert_with(|| problem("a field is missing or of the wrong type"));
                 }
             }
         }
+    }
+}
+
+/// A 4xx schema other than `Problem` becomes "any of: it, or `Problem`".
+fn or_plain_problem(schema: &mut Option<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>) {
+    use utoipa::openapi::schema::AnyOfBuilder;
+    use utoipa::openapi::{Ref, RefOr};
+    let plain = Ref::from_schema_name("Problem");
+    match schema.take() {
+        Some(RefOr::Ref(r)) if r.ref_location == plain.ref_location => {
+            *schema = Some(RefOr::Ref(r))
+        }
+        Some(other) => {
+            *schema = Some(RefOr::T(
+                AnyOfBuilder::new().item(other).item(plain).build().into(),
+            ))
+        }
+        None => {}
     }
 }
 

@@ -22,11 +22,20 @@ pub(crate) fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Resu
         return Ok(T::default());
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        AppError::invalid(
-            "request.invalid_json",
-            "body",
-            format!("the body is not the expected JSON: {e}"),
-        )
+        // well-formed JSON with a wrong field is the caller's data, not a syntax error
+        if e.is_data() {
+            AppError::invalid(
+                "request.invalid_field",
+                "body",
+                format!("a field of the body has the wrong type or name: {e}"),
+            )
+        } else {
+            AppError::invalid(
+                "request.invalid_json",
+                "body",
+                format!("the body is not the expected JSON: {e}"),
+            )
+        }
     })
 }
 
@@ -493,4 +502,20 @@ pub async fn set_owners(
         .await
         .map_err(|e| a.fail(e))?;
     Ok(Json(order_out(&d).map_err(|e| a.fail(e))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_optional_body_tells_a_wrong_field_from_broken_json() {
+        assert_eq!(optional_body::<CancelIn>(b"  ").unwrap().reason, None);
+        let parsed = optional_body::<CancelIn>(br#"{"reason": "late"}"#).unwrap();
+        assert_eq!(parsed.reason.as_deref(), Some("late"));
+        let wrong_type = optional_body::<CancelIn>(br#"{"reason": 5}"#).unwrap_err();
+        assert_eq!(wrong_type.code(), "request.invalid_field");
+        let cut_short = optional_body::<CancelIn>(br#"{"reason": "#).unwrap_err();
+        assert_eq!(cut_short.code(), "request.invalid_json");
+    }
 }

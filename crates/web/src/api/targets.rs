@@ -138,6 +138,10 @@ pub struct TargetQuery {
     pub metric: Option<String>,
     /// year, quarter or month
     pub period_kind: Option<String>,
+    /// Only targets owned by this organisation node itself.
+    pub owner_node_id: Option<i64>,
+    /// Only targets owned by this person.
+    pub owner_person_id: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets", params(TargetQuery),
@@ -153,6 +157,8 @@ pub async fn list(
         plan_id: q.plan_id,
         metric: q.metric,
         period_kind: q.period_kind,
+        owner_node: q.owner_node_id,
+        owner_person: q.owner_person_id,
     };
     let rows = targets::list(&s.app, &a.actor, &filter)
         .await

@@ -3,17 +3,19 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, render, Layout};
+use super::{fail, format_time, render, Layout};
+use crate::export::Cell;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use salesos_app::{approvals, AppError};
 use salesos_domain::approvals::Decision;
+use salesos_domain::Money;
 use serde::Deserialize;
 
 pub struct QueueLine {
@@ -116,6 +118,76 @@ async fn queue_page(
 
 pub async fn queue(State(s): State<AppState>, pa: PageActor) -> Response {
     queue_page(&s, &pa, None, StatusCode::OK).await
+}
+
+/// The approvals waiting for the person (the queue on the page), as XLSX or CSV.
+pub async fn queue_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let rows = match approvals::queue(&s.app, &pa.actor).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    let tz = s.app.config.time_zone;
+    crate::export::list_download(
+        &tr,
+        "approvals.title",
+        &[
+            "approvals.summary",
+            "approvals.document",
+            "approvals.amount",
+            "approvals.requested_by",
+            "approvals.requested_at",
+            "approvals.step",
+        ],
+        rows.into_iter()
+            .map(|r| {
+                vec![
+                    Cell::from(r.summary),
+                    Cell::from(tr.tk("doc_type", &r.doc_type)),
+                    Cell::Money(Money(r.amount_fen)),
+                    Cell::from(r.requested_by_name),
+                    Cell::DateTime(format_time(r.created_at, tz)),
+                    Cell::Int(r.current_step),
+                ]
+            })
+            .collect(),
+        &format,
+        "approvals",
+    )
+}
+
+/// The person's stand-ins (the delegations on the queue page), as XLSX or CSV.
+pub async fn delegations_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let rows = match approvals::my_delegations(&s.app, &pa.actor).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    crate::export::list_download(
+        &pa.tr(),
+        "delegations.title",
+        &["delegations.stand_in", "common.from", "delegations.until"],
+        rows.into_iter()
+            .map(|d| {
+                vec![
+                    Cell::from(d.to_name),
+                    Cell::Date(d.valid_from),
+                    Cell::Date(d.valid_to),
+                ]
+            })
+            .collect(),
+        &format,
+        "delegations",
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -1,12 +1,13 @@
 //! A record's history: who changed what, when, from where, with the values before and after.
 
 use super::{fail, format_time, render, Layout};
+use crate::export::Cell;
 use crate::i18n::Tr;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use salesos_app::{audit, org, people, AppError};
 use salesos_domain::org::NodeKind;
@@ -45,6 +46,8 @@ struct AuditPage {
     entity: String,
     record: String,
     record_href: String,
+    /// this history's export, without the format
+    export_href: String,
     entries: Vec<EntryView>,
 }
 
@@ -210,9 +213,85 @@ pub async fn history(
         entity: entity_label.to_string(),
         record,
         record_href,
+        export_href: format!("/audit/{entity}/{id}/export"),
         entries: rows.iter().rev().map(|e| entry_view(&tr, e, tz)).collect(),
     };
     render(&page)
+}
+
+/// The record's history as on its page (newest first), one row per change, as XLSX or CSV.
+pub async fn history_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    path: Result<Path<(String, String)>, PathRejection>,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let Some((entity, id)) = path
+        .ok()
+        .and_then(|Path((entity, id))| id.trim().parse::<i64>().ok().map(|id| (entity, id)))
+    else {
+        return fail(&pa, AppError::NotFound { entity: "record" });
+    };
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let rows = match audit::history(&s.app, &pa.actor, &entity, id).await {
+        Ok(rows) => rows,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    let tz = s.app.config.time_zone;
+    let lines = rows
+        .iter()
+        .rev()
+        .map(|e| entry_view(&tr, e, tz))
+        .flat_map(|v| {
+            let head = [
+                Cell::DateTime(v.at),
+                Cell::from(v.who),
+                Cell::from(v.op),
+                Cell::from(v.source),
+                Cell::from(v.request_id),
+            ];
+            let changes = if v.changes.is_empty() {
+                vec![(String::new(), String::new(), String::new())]
+            } else {
+                v.changes
+                    .into_iter()
+                    .map(|c| (c.field, c.before, c.after))
+                    .collect()
+            };
+            changes
+                .into_iter()
+                .map(move |(field, before, after)| {
+                    let mut row = head.to_vec();
+                    row.extend([field.into(), before.into(), after.into()]);
+                    row
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    crate::export::list_download(
+        &tr,
+        "audit.title",
+        &[
+            "audit.when",
+            "audit.who",
+            "audit.operation",
+            "audit.source",
+            "audit.request",
+            "audit.field",
+            "audit.before",
+            "audit.after",
+        ],
+        lines,
+        &format,
+        &format!(
+            "audit-{}-{id}",
+            entity
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        ),
+    )
 }
 
 #[cfg(test)]

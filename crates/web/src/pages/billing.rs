@@ -288,6 +288,48 @@ pub async fn receivables(
     receivables_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
+/// The dealer's receivables ledger (the list on the receivables page), as XLSX or CSV; the
+/// dealer must be in the person's scope, as for the page.
+pub async fn receivables_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(&pa, AppError::NotFound { entity: "dealer" });
+    };
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let r = match billing::dealer_receivables(&s.app, &pa.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    crate::export::list_download(
+        &tr,
+        "receivables.ledger",
+        &[
+            "receivables.document",
+            "invoices.date",
+            "receivables.kind",
+            "receivables.amount",
+        ],
+        r.ledger
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Cell::from(e.doc_number),
+                    Cell::Date(e.entry_date),
+                    Cell::from(tr.tk("ar_kind", &e.kind)),
+                    Cell::Money(Money(e.amount_fen)),
+                ]
+            })
+            .collect(),
+        &format,
+        &format!("receivables-{id}"),
+    )
+}
+
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
@@ -440,24 +482,24 @@ pub async fn payments_export(
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
-    let mut filter = PaymentFilter {
+    let filter = PaymentFilter {
         dealer_id: q.dealer_id,
         limit: EXPORT_BATCH,
         offset: 0,
     };
-    let mut rows = Vec::new();
-    loop {
-        let batch = match billing::list_payments(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < EXPORT_BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += EXPORT_BATCH;
-    }
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { billing::list_payments(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     let sheet = Sheet {
         title: tr.t("payments.title").to_string(),
@@ -590,25 +632,25 @@ pub async fn export(
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
-    let mut filter = InvoiceFilter {
+    let filter = InvoiceFilter {
         status: Some(q.status.trim().to_string()).filter(|s| !s.is_empty()),
         dealer_id: q.dealer_id,
         limit: EXPORT_BATCH,
         ..Default::default()
     };
-    let mut rows = Vec::new();
-    loop {
-        let batch = match billing::list_invoices(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < EXPORT_BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += EXPORT_BATCH;
-    }
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { billing::list_invoices(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     let sheet = Sheet {
         title: tr.t("invoices.title").to_string(),
@@ -718,24 +760,24 @@ pub async fn credit_notes_export(
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
-    let mut filter = CreditNoteFilter {
+    let filter = CreditNoteFilter {
         dealer_id: q.dealer_id,
         limit: EXPORT_BATCH,
         ..Default::default()
     };
-    let mut rows = Vec::new();
-    loop {
-        let batch = match billing::list_credit_notes(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < EXPORT_BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += EXPORT_BATCH;
-    }
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { billing::list_credit_notes(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     let sheet = Sheet {
         title: tr.t("credit_notes.title").to_string(),

@@ -84,6 +84,65 @@ pub async fn show(
     catalogue_page(&s, &pa, q.q, None).await
 }
 
+/// The products the catalogue shows for the search, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<CatalogueExportQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let tr = pa.tr();
+    let text: String = q.q.trim().chars().take(100).collect();
+    let filter = ProductFilter {
+        text: Some(text).filter(|t| !t.is_empty()),
+        ..ProductFilter::default()
+    };
+    let products = match catalogue::products(&s.app, &pa.actor, &filter).await {
+        Ok(p) => p,
+        Err(e) => return fail(&pa, e),
+    };
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "catalogue.title",
+        &[
+            "catalogue.code",
+            "catalogue.name",
+            "products.name_en",
+            "products.line",
+            "catalogue.unit",
+            "catalogue.case_size",
+            "catalogue.tax_rate",
+            "catalogue.status",
+        ],
+        products
+            .into_iter()
+            .map(|p| {
+                vec![
+                    Cell::from(p.code),
+                    Cell::from(p.name_zh),
+                    Cell::from(p.name_en),
+                    Cell::from(p.line_code),
+                    Cell::from(p.unit),
+                    Cell::Int(p.case_size),
+                    Cell::Int(p.tax_rate_bp),
+                    Cell::from(p.status),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "products",
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CatalogueExportQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    format: String,
+}
+
 async fn catalogue_page(
     s: &AppState,
     pa: &PageActor,
@@ -210,6 +269,82 @@ async fn price_list_page(
 
 pub async fn price_list(State(s): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
     price_list_page(&s, &pa, id, None, StatusCode::OK).await
+}
+
+/// The price list's prices (what its page lists), as XLSX or CSV.
+pub async fn price_list_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    id: Result<Path<i64>, PathRejection>,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return fail(
+            &pa,
+            AppError::NotFound {
+                entity: "price_list",
+            },
+        );
+    };
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let v = match catalogue::price_list(&s.app, &pa.actor, id).await {
+        Ok(v) => v,
+        Err(e) => return fail(&pa, e),
+    };
+    use crate::export::Cell;
+    crate::export::list_download(
+        &pa.tr(),
+        "catalogue.price_lists",
+        &[
+            "catalogue.code",
+            "catalogue.price",
+            "common.from",
+            "common.to",
+        ],
+        v.items
+            .into_iter()
+            .map(|i| {
+                vec![
+                    Cell::from(i.product_code),
+                    Cell::Money(Money(i.price_fen)),
+                    Cell::Date(i.valid_from),
+                    i.valid_to.map_or(Cell::Empty, Cell::Date),
+                ]
+            })
+            .collect(),
+        &format,
+        &format!("price-list-{id}"),
+    )
+}
+
+/// The product lines (code and names), as XLSX or CSV.
+pub async fn lines_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
+) -> Response {
+    let format = q.map(|Query(q)| q.format).unwrap_or_default();
+    let rows = match catalogue::lines(&s.app, &pa.actor).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    use crate::export::Cell;
+    crate::export::list_download(
+        &pa.tr(),
+        "products.lines",
+        &["catalogue.code", "products.name_zh", "products.name_en"],
+        rows.into_iter()
+            .map(|l| {
+                vec![
+                    Cell::from(l.code),
+                    Cell::from(l.name_zh),
+                    Cell::from(l.name_en),
+                ]
+            })
+            .collect(),
+        &format,
+        "product-lines",
+    )
 }
 
 pub async fn add_price(
@@ -660,6 +795,73 @@ pub async fn quotas(
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     quota_page(&s, &pa, q.period, HashMap::new(), None).await
+}
+
+/// The quotas of the list's month, as XLSX or CSV.
+pub async fn quotas_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<QuotaExportQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let chosen = Some(q.list.period.trim()).filter(|p| !p.is_empty());
+    let rows = match catalogue::quotas(&s.app, &pa.actor, chosen).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    // units by name where the person may see the organisation, as on the page
+    let units: Vec<(i64, String)> = salesos_app::org::tree(&s.app, &pa.actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| {
+            (
+                n.id,
+                format!("{} · {}", n.code, tr.name(&n.name_zh, &n.name_en)),
+            )
+        })
+        .collect();
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "quotas.title",
+        &[
+            "catalogue.code",
+            "quotas.for",
+            "quotas.period",
+            "quotas.quantity",
+            "quotas.consumed",
+            "quotas.left",
+        ],
+        rows.into_iter()
+            .map(|r| {
+                let target = match (r.node_id, r.dealer_id) {
+                    (_, Some(d)) => format!("{} #{d}", tr.t("quotas.dealer")),
+                    (Some(n), None) => units_name(&units, n),
+                    (None, None) => String::new(),
+                };
+                vec![
+                    Cell::from(r.product_code),
+                    Cell::from(target),
+                    Cell::from(r.period),
+                    Cell::Int(r.quantity),
+                    Cell::Int(r.consumed),
+                    Cell::Int(r.quantity - r.consumed),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "quotas",
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct QuotaExportQuery {
+    #[serde(flatten)]
+    list: QuotaQuery,
+    #[serde(default)]
+    format: String,
 }
 
 pub async fn create_quota(

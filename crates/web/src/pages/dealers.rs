@@ -146,6 +146,8 @@ struct ListPage {
     form_tiers: Vec<Option2>,
     error: Option<String>,
     duplicates: Vec<i64>,
+    /// The filters of the list, for its export links.
+    export_query: String,
 }
 
 impl ListPage {
@@ -234,9 +236,96 @@ async fn list_page(
         form,
         error,
         duplicates,
+        export_query: list_href(&text, status, tier, 1)
+            .trim_start_matches("/dealers")
+            .trim_start_matches('?')
+            .to_string(),
         q: text,
     };
     (status_code, render(&page_view)).into_response()
+}
+
+/// The dealers list with its filters and the person's scope, every page, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let text: String = q.list.q.trim().chars().take(100).collect();
+    let status = DealerStatus::parse(q.list.status.trim())
+        .map(DealerStatus::code)
+        .unwrap_or("");
+    let tier = TIERS
+        .iter()
+        .find(|t| **t == q.list.tier.trim())
+        .copied()
+        .unwrap_or("");
+    let rows = crate::export::all_rows(|limit, offset| {
+        let filter = DealerFilter {
+            text: non_empty(&text),
+            status: non_empty(status),
+            tier: non_empty(tier),
+            node_path: None,
+            limit,
+            offset,
+        };
+        let (s, pa) = (&s, &pa);
+        async move {
+            dealers::list(&s.app, &pa.actor, &filter)
+                .await
+                .map(|(rows, _)| rows)
+        }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "dealers.title",
+        &[
+            "dealers.code",
+            "dealers.name",
+            "dealers.tier",
+            "dealers.status",
+            "dealers.unit",
+            "dealers.owner",
+            "dealers.city",
+            "dealers.phone",
+            "dealers.payment_term",
+            "dealers.credit_limit_yuan",
+        ],
+        rows.into_iter()
+            .map(|d| {
+                vec![
+                    Cell::from(d.code),
+                    Cell::from(d.name),
+                    Cell::from(d.tier),
+                    Cell::from(status_label(&tr, &d.status)),
+                    Cell::from(tr.name(&d.node_name_zh, &d.node_name_en).to_string()),
+                    Cell::from(d.owner_name),
+                    Cell::from(d.city),
+                    Cell::from(d.phone),
+                    Cell::Int(d.payment_term_days),
+                    Cell::Money(Money::from_fen(d.credit_limit_fen)),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "dealers",
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    #[serde(default)]
+    format: String,
 }
 
 pub async fn list(
@@ -767,6 +856,54 @@ pub async fn feedback(
     feedback_page(&s, &pa, parse_id(&q.node_id), n, None, StatusCode::OK).await
 }
 
+/// The feedback list with its unit filter and the person's scope, as XLSX or CSV.
+pub async fn feedback_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<FeedbackExportQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let rows = match dealers::feedback(&s.app, &pa.actor, parse_id(&q.list.node_id)).await {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    let tz = s.app.config.time_zone;
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "feedback.title",
+        &[
+            "dealers.feedback_body",
+            "dealers.feedback_kind",
+            "feedback.dealer",
+            "feedback.author",
+            "feedback.at",
+        ],
+        rows.into_iter()
+            .map(|f| {
+                vec![
+                    Cell::from(f.body),
+                    Cell::from(tr.tk("feedback_kind", &f.kind)),
+                    Cell::from(f.dealer_name),
+                    Cell::from(f.author_name),
+                    Cell::DateTime(format_time(f.created_at, tz)),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "feedback",
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FeedbackExportQuery {
+    #[serde(flatten)]
+    list: FeedbackQuery,
+    #[serde(default)]
+    format: String,
+}
+
 /// Files feedback against an area or city (the author's unit unless another is named).
 pub async fn add_area_feedback(
     State(s): State<AppState>,
@@ -807,12 +944,79 @@ pub struct ProposalLine {
 struct ProposalsPage {
     l: Layout,
     items: Vec<ProposalLine>,
+    /// the list's filter, carried by the export links
+    export_query: String,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct ProposalsQuery {
     #[serde(default)]
     period: Option<String>,
+}
+
+/// The suggested credit limits of the list (same period, same scope), as XLSX or CSV.
+pub async fn credit_limit_proposals_export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ProposalsExportQuery>, QueryRejection>,
+) -> Response {
+    let tr = pa.tr();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let period = q.list.period.as_deref().and_then(non_empty);
+    let rows = match salesos_app::credit_limits::list(&s.app, &pa.actor, period.as_deref()).await {
+        Ok(rows) => rows,
+        Err(e) => return fail(&pa, e),
+    };
+    use crate::export::Cell;
+    let int = |v: &serde_json::Value| v.as_i64().map_or(Cell::Empty, Cell::Int);
+    crate::export::list_download(
+        &tr,
+        "credit_limits.title",
+        &[
+            "dealers.code",
+            "dealers.name",
+            "credit_limits.period",
+            "credit_limits.current",
+            "credit_limits.proposed",
+            "credit_limits.avg_sales",
+            "credit_limits.days_to_pay",
+            "credit_limits.payment_factor",
+            "credit_limits.overdue_factor",
+            "credit_limits.growth_factor",
+            "dealers.term_request_status",
+        ],
+        rows.into_iter()
+            .map(|p| {
+                let f = &p.factors["proposal"];
+                vec![
+                    Cell::from(p.dealer_code.clone()),
+                    Cell::from(p.dealer_name.clone()),
+                    Cell::from(p.period.clone()),
+                    Cell::Money(Money(p.current_limit_fen)),
+                    p.proposed_limit_fen
+                        .map_or(Cell::Empty, |v| Cell::Money(Money(v))),
+                    f["average_monthly_sales"]
+                        .as_i64()
+                        .map_or(Cell::Empty, |v| Cell::Money(Money(v))),
+                    int(&p.factors["history"]["average_days_to_pay"]),
+                    int(&f["payment_factor_bp"]),
+                    int(&f["overdue_factor_bp"]),
+                    int(&f["growth_factor_bp"]),
+                    Cell::from(tr.tk("approval_status", &p.status)),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "credit-limits",
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ProposalsExportQuery {
+    #[serde(flatten)]
+    list: ProposalsQuery,
+    #[serde(default)]
+    format: String,
 }
 
 /// The latest suggested credit limits for dealers in scope, with the factors behind each.
@@ -865,6 +1069,9 @@ pub async fn credit_limit_proposals(
     let page = ProposalsPage {
         l: Layout::new(&pa, "credit_limits.title", "/dealers"),
         items,
+        export_query: period
+            .map(|p| format!("period={}", urlencode(&p)))
+            .unwrap_or_default(),
     };
     render(&page).into_response()
 }

@@ -95,19 +95,19 @@ struct HomePage {
     quiet_days: i64,
 }
 
-fn unit_of(metric: &str) -> Unit {
+pub(crate) fn unit_of(metric: &str) -> Unit {
     Metric::parse(metric).map_or(Unit::Fen, Metric::unit)
 }
 
 /// A figure in the metric's unit: money as yuan, volumes and counts as numbers.
-fn figure(unit: Unit, v: i64) -> String {
+pub(crate) fn figure(unit: Unit, v: i64) -> String {
     match unit {
         Unit::Fen => Money(v).to_string(),
         Unit::Quantity | Unit::Count => v.to_string(),
     }
 }
 
-fn percent(bp: Option<i64>) -> String {
+pub(crate) fn percent(bp: Option<i64>) -> String {
     bp.map_or_else(
         || "—".to_string(),
         |b| format!("{}.{}%", b / 100, (b % 100) / 10),
@@ -405,7 +405,7 @@ pub async fn export(
         _ => Cell::Int(v),
     };
     let unit = unit_of(&home.metric);
-    let pct = |bp: Option<i64>| bp.map_or(Cell::Empty, |b| Cell::Text(percent(Some(b))));
+    let pct = |bp: Option<i64>| bp.map_or(Cell::Empty, Cell::Percent);
     let (title, headers, rows) = match q.table.as_str() {
         "trend" => (
             tr.t("dash.trend"),

@@ -11,12 +11,15 @@ pub mod home;
 pub mod imports;
 pub mod orders;
 pub mod org;
+pub mod pae_pack;
 pub mod people;
 pub mod reports;
 pub mod returns;
 pub mod shipments;
 pub mod signin;
+pub mod targets;
 pub mod transfers;
+pub mod visits;
 
 use crate::ctx::RequestCtx;
 use crate::i18n::Tr;
@@ -70,8 +73,11 @@ impl Layout {
         nav.push(("/shipments", "nav.shipments", Some(Capability::ViewOrders)));
         nav.push(("/returns", "nav.returns", Some(Capability::ViewOrders)));
         nav.push(("/transfers", "nav.transfers", Some(Capability::ViewOrders)));
+        nav.push(("/visits", "nav.visits", Some(Capability::ViewTargets)));
+        nav.push(("/pae-packs", "nav.pae_packs", Some(Capability::ViewTargets)));
         nav.push(("/invoices", "nav.invoices", Some(Capability::ViewCredit)));
         nav.push(("/approvals", "nav.approvals", Some(Capability::Approve)));
+        nav.push(("/targets", "nav.targets", Some(Capability::ViewTargets)));
         nav.push((
             "/reports/aging",
             "nav.reports",

@@ -732,20 +732,20 @@ pub async fn export(
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = crate::export::ExportFormat::parse(q.format.trim())
         .unwrap_or(crate::export::ExportFormat::Xlsx);
-    let mut filter = q.filter(BATCH);
-    let mut rows = Vec::new();
-    loop {
-        let batch = match orders::list(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += BATCH;
-    }
+    let filter = q.filter(BATCH);
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { orders::list(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     use crate::export::{Cell, Sheet};
     let sheet = Sheet {

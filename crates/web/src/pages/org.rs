@@ -272,6 +272,60 @@ pub async fn tree(
     tree_page(&s, &pa, notice, NewUnitForm::default(), None).await
 }
 
+/// The units the person sees (the tree, in tree order) as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let tr = pa.tr();
+    let nodes = match org::tree(&s.app, &pa.actor).await {
+        Ok(n) => n,
+        Err(e) => return fail(&pa, e),
+    };
+    let code_of: HashMap<i64, String> = nodes.iter().map(|n| (n.id, n.code.clone())).collect();
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "org.title",
+        &[
+            "org.code",
+            "org.name_zh",
+            "org.name_en",
+            "org.kind",
+            "org.parent",
+            "org.active",
+        ],
+        nodes
+            .iter()
+            .map(|n| {
+                vec![
+                    Cell::from(n.code.clone()),
+                    Cell::from(n.name_zh.clone()),
+                    Cell::from(n.name_en.clone()),
+                    Cell::from(tr.tk("kind", &n.kind)),
+                    Cell::from(n.parent_id.and_then(|p| code_of.get(&p).cloned())),
+                    Cell::from(if n.active {
+                        tr.t("common.yes")
+                    } else {
+                        tr.t("common.no")
+                    }),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "organisation",
+    )
+}
+
+/// `?format=xlsx|csv` of an export without filters.
+#[derive(Deserialize, Default)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: String,
+}
+
 pub async fn create(
     State(s): State<AppState>,
     pa: PageActor,

@@ -240,7 +240,7 @@ pub async fn export(
     let text = q.q.trim().chars().take(100).collect::<String>();
     let role = Role::parse(q.role.trim()).map(Role::code).unwrap_or("");
     const BATCH: i64 = 1000;
-    let mut filter = PeopleFilter {
+    let filter = PeopleFilter {
         text: non_empty(&text),
         include_inactive: !q.include_inactive.is_empty(),
         node_id: parse_id(&q.node_id),
@@ -248,19 +248,19 @@ pub async fn export(
         limit: BATCH,
         offset: 0,
     };
-    let mut rows = Vec::new();
-    loop {
-        let batch = match people::list(&s.app, &pa.actor, &filter).await {
-            Ok(batch) => batch,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += BATCH;
-    }
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { people::list(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let sheet = Sheet {
         title: tr.t("people.title").to_string(),
         headers: [

@@ -20,7 +20,7 @@ use salesos_app::returns::{
 use salesos_app::AppError;
 use salesos_domain::roles::Capability;
 use salesos_domain::Money;
-use salesos_store::returns::{ReturnFilter, ReturnRow, ReturnableLine, ALL_STATES};
+use salesos_store::returns::{ReturnFilter, ReturnableLine, ALL_STATES};
 use serde::Deserialize;
 
 pub struct ReturnListLine {
@@ -145,20 +145,20 @@ pub async fn export(
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
     const BATCH: i64 = 1000;
-    let mut filter = filter_of(&q, BATCH);
-    let mut rows: Vec<ReturnRow> = Vec::new();
-    loop {
-        let batch = match returns::list(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += BATCH;
-    }
+    let filter = filter_of(&q, BATCH);
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { returns::list(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     let tz = s.app.config.time_zone;
     let sheet = Sheet {

@@ -486,20 +486,20 @@ pub async fn export(
     const BATCH: i64 = 1000;
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = ExportFormat::parse(q.format.trim()).unwrap_or(ExportFormat::Xlsx);
-    let mut filter = q.filter(BATCH);
-    let mut rows = Vec::new();
-    loop {
-        let batch = match shipments::list(&s.app, &pa.actor, &filter).await {
-            Ok(b) => b,
-            Err(e) => return fail(&pa, e),
-        };
-        let done = (batch.len() as i64) < BATCH;
-        rows.extend(batch);
-        if done {
-            break;
-        }
-        filter.offset += BATCH;
-    }
+    let filter = q.filter(BATCH);
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| {
+        let mut page = filter.clone();
+        page.limit = limit;
+        page.offset = offset;
+        let (s, pa) = (&s, &pa);
+        async move { shipments::list(&s.app, &pa.actor, &page).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
     let tr = pa.tr();
     let sheet = Sheet {
         title: tr.t("shipments.title").to_string(),

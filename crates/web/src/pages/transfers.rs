@@ -98,6 +98,69 @@ pub async fn list(
     })
 }
 
+/// The transfers with the list's filter and the person's scope, every one, as XLSX or CSV.
+pub async fn export(
+    State(s): State<AppState>,
+    pa: PageActor,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let status = q.list.status.trim().to_string();
+    let rows = crate::export::all_rows(|limit, offset| {
+        let filter = TransferFilter {
+            status: ALL_STATES
+                .contains(&status.as_str())
+                .then(|| status.clone()),
+            dealer_id: q.list.dealer_id,
+            limit,
+            offset,
+        };
+        let (s, pa) = (&s, &pa);
+        async move { transfers::list(&s.app, &pa.actor, &filter).await }
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
+    use crate::export::Cell;
+    crate::export::list_download(
+        &tr,
+        "transfers.title",
+        &[
+            "transfers.number",
+            "transfers.source",
+            "transfers.target",
+            "transfers.date",
+            "orders.status",
+            "transfers.amount",
+        ],
+        rows.into_iter()
+            .map(|r| {
+                vec![
+                    Cell::from(r.number),
+                    Cell::from(format!("{} {}", r.source_dealer_code, r.source_dealer_name)),
+                    Cell::from(format!("{} {}", r.target_dealer_code, r.target_dealer_name)),
+                    Cell::Date(r.transfer_date),
+                    Cell::from(tr.tk("transfer_status", &r.status)),
+                    Cell::Money(Money::from_fen(r.gross_fen)),
+                ]
+            })
+            .collect(),
+        &q.format,
+        "transfers",
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    #[serde(default)]
+    format: String,
+}
+
 #[derive(Template)]
 #[template(path = "transfer_new.html")]
 struct NewPage {

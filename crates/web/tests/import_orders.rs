@@ -1,0 +1,193 @@
+//! Historical orders imported at volume, on the real database of the run (SQLite or
+//! PostgreSQL): 20,000 lines checked, imported, re-imported, corrected; the rollups, which the
+//! import keeps with one grouped upsert instead of its per-line triggers, equal a full
+//! recomputation afterwards (`salesos check`), the triggers are back after every run, and an
+//! order whose lines come back batches later is found through the table of numbers met.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use salesos_app::imports::{self, Kind, Outcome, Request};
+use salesos_import::Table;
+use salesos_store::imports::{export_rows, Out, OutType};
+use salesos_store::Backend;
+use salesos_test_support::TestApp;
+
+async fn codes(t: &TestApp, select: &str) -> Vec<String> {
+    let mut conn = t.app.store.read().await.unwrap();
+    export_rows(&mut conn, select, None, "id", &[OutType::Text])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| match &r[0] {
+            Out::Text(code) => code.clone(),
+            other => panic!("a code, not {other:?}"),
+        })
+        .collect()
+}
+
+/// `orders` orders of `lines_each` lines, over the active dealers and the products.
+async fn history_file(t: &TestApp, orders: usize, lines_each: usize) -> (String, i64) {
+    let dealers = codes(t, "SELECT code FROM dealers WHERE status = 'active'").await;
+    let products = codes(t, "SELECT code FROM products WHERE 1 = 1").await;
+    assert!(products.len() >= lines_each, "the demo has enough products");
+    let mut csv = String::from("order_no,dealer,order_date,product,quantity,unit_price,note\n");
+    let mut total_fen = 0i64;
+    for o in 0..orders {
+        let dealer = &dealers[o % dealers.len()];
+        let day = format!("2025-{:02}-{:02}", o % 12 + 1, o % 28 + 1);
+        for l in 0..lines_each {
+            let product = &products[(o + l) % products.len()];
+            let quantity = (o * 7 + l) % 50 + 1;
+            let price_fen = 100 + ((o + l * 13) % 900) as i64;
+            total_fen += quantity as i64 * price_fen;
+            csv.push_str(&format!(
+                "HV-{o:06},{dealer},{day},{product},{quantity},{}.{:02},\n",
+                price_fen / 100,
+                price_fen % 100
+            ));
+        }
+    }
+    (csv, total_fen)
+}
+
+async fn import(t: &TestApp, csv: &str, dry_run: bool) -> Outcome {
+    let actor = t.actor("desk").await;
+    let table = Table::from_bytes(csv.as_bytes().to_vec(), None).unwrap();
+    let request = Request {
+        dry_run,
+        file_name: Some("history.csv".into()),
+        ..Request::default()
+    };
+    imports::run(&t.app, &actor, Kind::Orders, table, request, &mut |_| {})
+        .await
+        .unwrap()
+}
+
+async fn invariants_hold(t: &TestApp) {
+    let mut conn = t.app.store.read().await.unwrap();
+    let problems = salesos_store::check::run(&mut conn).await.unwrap();
+    assert!(problems.is_empty(), "salesos check: {problems:?}");
+}
+
+/// The per-line rollup triggers, enabled (each backend names its own).
+async fn line_rollup_triggers(t: &TestApp) -> i64 {
+    match t.backend() {
+        Backend::Sqlite => t.count("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup_order_line%'").await,
+        Backend::Postgres => t.count("SELECT COUNT(*) AS n FROM pg_trigger WHERE tgname LIKE 'rollup_order_line%' AND tgenabled = 'O'").await,
+    }
+}
+
+const ORDERED_FEN: &str =
+    "SELECT CAST(COALESCE(SUM(ordered_fen), 0) AS BIGINT) AS n FROM sales_rollups";
+
+#[tokio::test]
+async fn twenty_thousand_lines_check_import_reimport_and_correct() {
+    let t = TestApp::spawn().await;
+    let triggers = line_rollup_triggers(&t).await;
+    assert!(triggers >= 2, "the rollup triggers exist: {triggers}");
+    let (csv, total_fen) = history_file(&t, 2_000, 10).await;
+    let orders_before = t.count("SELECT COUNT(*) AS n FROM orders").await;
+    let ordered_before = t.count(ORDERED_FEN).await;
+    let audit_before = t.last_audit_id().await;
+
+    let preview = import(&t, &csv, true).await;
+    assert_eq!(preview.problems, vec![], "preview");
+    assert_eq!((preview.rows, preview.counts.created), (20_000, 2_000));
+    assert!(!preview.committed);
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM orders").await,
+        orders_before
+    );
+    assert_eq!(t.count(ORDERED_FEN).await, ordered_before);
+    assert_eq!(t.last_audit_id().await, audit_before);
+    assert_eq!(line_rollup_triggers(&t).await, triggers);
+
+    let done = import(&t, &csv, false).await;
+    assert!(done.committed, "{:?}", done.problems);
+    assert_eq!(done.counts.created, 2_000);
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.number LIKE 'HV-%'").await,
+        20_000
+    );
+    // the grouped upsert added exactly the file's amounts, and matches a full recomputation
+    assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
+    assert_eq!(line_rollup_triggers(&t).await, triggers);
+    invariants_hold(&t).await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM audit_log WHERE operation = 'order.import'")
+            .await,
+        2_000
+    );
+
+    // the same file again changes nothing
+    let audit_after = t.last_audit_id().await;
+    let again = import(&t, &csv, false).await;
+    assert!(again.committed, "{:?}", again.problems);
+    assert_eq!((again.counts.created, again.counts.unchanged), (0, 2_000));
+    // only the record of the run is new, no audit entry
+    assert_eq!(t.last_audit_id().await, audit_after);
+    assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
+
+    // a posted order with other figures, in the last batch, is a problem; nothing is written
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let last = lines.last_mut().unwrap();
+    let mut cells: Vec<String> = last.split(',').map(str::to_string).collect();
+    cells[4] = (cells[4].parse::<i64>().unwrap() + 1).to_string();
+    *last = cells.join(",");
+    let corrected = lines.join("\n") + "\n";
+    assert_ne!(corrected, csv);
+    let refused = import(&t, &corrected, false).await;
+    assert!(!refused.committed);
+    let found: Vec<(u64, &str, &str)> = refused
+        .problems
+        .iter()
+        .map(|p| (p.row, p.value.as_str(), p.code))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(19_992, "HV-001999", "import.posted_document")],
+        "{:?}",
+        refused.problems
+    );
+    assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
+    assert_eq!(line_rollup_triggers(&t).await, triggers);
+    invariants_hold(&t).await;
+}
+
+#[tokio::test]
+async fn lines_of_an_order_coming_back_batches_later_are_duplicates() {
+    let t = TestApp::spawn().await;
+    let (csv, _) = history_file(&t, 700, 2).await;
+    // the first order's lines again at the end, 700 orders (two batches) after they began
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let first_order: Vec<String> = lines[1..3].iter().map(|l| l.to_string()).collect();
+    lines.extend(first_order.iter().map(String::as_str));
+    let file = lines.join("\n") + "\n";
+    let orders_before = t.count("SELECT COUNT(*) AS n FROM orders").await;
+
+    let done = import(&t, &file, false).await;
+    assert!(!done.committed);
+    let found: Vec<(u64, &str, &str, &str)> = done
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_str(), p.value.as_str(), p.code))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (1_402, "order_no", "HV-000000", "import.duplicate_in_file"),
+            (1_403, "order_no", "HV-000000", "import.duplicate_in_file"),
+        ]
+    );
+    assert!(
+        done.problems[0].message.contains("began in row 2"),
+        "{}",
+        done.problems[0].message
+    );
+    assert_eq!(done.problem_count, 2);
+    assert_eq!(done.counts.created, 700);
+    assert_eq!(
+        t.count("SELECT COUNT(*) AS n FROM orders").await,
+        orders_before
+    );
+    invariants_hold(&t).await;
+}
