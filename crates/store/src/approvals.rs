@@ -161,12 +161,7 @@ pub async fn insert_step(
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<RequestRow>, StoreError> {
     let mut sql = Sql::new(REQUEST);
     sql.push(" AND r.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(request_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, request_of).await
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -214,12 +214,7 @@ pub async fn get_invoice(
     let mut sql = Sql::new(INVOICE);
     sql.push(" AND i.id = ").bind(id);
     sql.scope(scope, "i.node_path", "i.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(invoice_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, invoice_of).await
 }
 
 pub async fn get_invoice_unscoped(
@@ -228,12 +223,7 @@ pub async fn get_invoice_unscoped(
 ) -> Result<Option<InvoiceRow>, StoreError> {
     let mut sql = Sql::new(INVOICE);
     sql.push(" AND i.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(invoice_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, invoice_of).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -452,12 +442,7 @@ pub async fn get_payment(
     let mut sql = Sql::new(PAYMENT);
     sql.push(" AND p.id = ").bind(id);
     sql.scope(scope, "p.node_path", "p.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(payment_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, payment_of).await
 }
 
 pub async fn get_payment_unscoped(
@@ -466,12 +451,7 @@ pub async fn get_payment_unscoped(
 ) -> Result<Option<PaymentRow>, StoreError> {
     let mut sql = Sql::new(PAYMENT);
     sql.push(" AND p.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(payment_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, payment_of).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -935,10 +915,5 @@ pub async fn get_credit_note(
     let mut sql = Sql::new(CREDIT_NOTE);
     sql.push(" AND c.id = ").bind(id);
     sql.scope(scope, "c.node_path", "c.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(credit_note_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, credit_note_of).await
 }

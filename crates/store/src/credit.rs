@@ -385,12 +385,7 @@ pub async fn resolve_hold(conn: &mut Conn, id: i64, status: &str) -> Result<(), 
 pub async fn get_hold(conn: &mut Conn, id: i64) -> Result<Option<HoldRow>, StoreError> {
     let mut sql = Sql::new(HOLD);
     sql.push(" AND h.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(hold_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, hold_of).await
 }
 
 /// Holds of one order (open first); callers check scope first.
@@ -495,12 +490,7 @@ pub async fn get_temp_credit(
 ) -> Result<Option<TempCreditRow>, StoreError> {
     let mut sql = Sql::new(TEMP);
     sql.push(" AND id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(temp_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, temp_of).await
 }
 
 pub async fn temp_credits_of_dealer(

@@ -79,12 +79,7 @@ pub async fn claim(
         .push(", ")
         .bind(now + lease_micros)
         .push(", 1) ON CONFLICT (name, period) DO NOTHING RETURNING id, attempt");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(claim_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, claim_of).await
 }
 
 /// Takes over a run whose server stopped renewing its lease (it crashed or hung): `Some` for
@@ -112,12 +107,7 @@ pub async fn take_over_expired(
         .push(" AND status = 'running' AND (lease_until IS NULL OR lease_until < ")
         .bind(now)
         .push(") RETURNING id, attempt");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(claim_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, claim_of).await
 }
 
 /// Pushes the lease of a run still held by `claim` forward; `false` when it was taken over.
@@ -160,12 +150,7 @@ pub async fn get(conn: &mut Conn, name: &str, period: &str) -> Result<Option<Job
     let mut sql = Sql::new(JOB);
     sql.push(" WHERE name = ");
     sql.bind(name).push(" AND period = ").bind(period);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(job_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, job_of).await
 }
 
 pub async fn recent(conn: &mut Conn, limit: i64) -> Result<Vec<JobRow>, StoreError> {
@@ -285,12 +270,7 @@ pub async fn term_request_unscoped(
 ) -> Result<Option<TermRequestRow>, StoreError> {
     let mut sql = Sql::new(TERM_REQUEST);
     sql.push(" AND t.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(term_request_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, term_request_of).await
 }
 
 /// A dealer's term requests, newest first (the caller has scoped the dealer).

@@ -79,23 +79,13 @@ pub async fn dealer(
     let mut sql = dealer_sql();
     sql.push(" AND d.id = ").bind(id);
     sql.scope(scope, "d.node_path", "d.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(dealer_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, dealer_of).await
 }
 
 pub async fn dealer_unscoped(conn: &mut Conn, id: i64) -> Result<Option<DealerFacts>, StoreError> {
     let mut sql = dealer_sql();
     sql.push(" AND d.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(dealer_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, dealer_of).await
 }
 
 /// Dealers in scope that can take orders, for pickers.
@@ -431,23 +421,13 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Order
     let mut sql = Sql::new(ORDER);
     sql.push(" AND o.id = ").bind(id);
     sql.scope(scope, "o.node_path", "o.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(order_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, order_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<OrderRow>, StoreError> {
     let mut sql = Sql::new(ORDER);
     sql.push(" AND o.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(order_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, order_of).await
 }
 
 #[derive(Debug, Clone, Default)]

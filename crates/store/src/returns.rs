@@ -214,23 +214,13 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Retur
     let mut sql = Sql::new(RETURN);
     sql.push(" AND r.id = ").bind(id);
     sql.scope(scope, "r.node_path", "r.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(return_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, return_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<ReturnRow>, StoreError> {
     let mut sql = Sql::new(RETURN);
     sql.push(" AND r.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(return_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, return_of).await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -385,23 +385,13 @@ pub async fn get(
     let mut sql = Sql::new(SHIPMENT);
     sql.push(" AND s.id = ").bind(id);
     sql.scope(scope, "s.node_path", "s.owner_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(shipment_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, shipment_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<ShipmentRow>, StoreError> {
     let mut sql = Sql::new(SHIPMENT);
     sql.push(" AND s.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(shipment_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, shipment_of).await
 }
 
 #[derive(Debug, Clone, Default)]

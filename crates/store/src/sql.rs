@@ -141,6 +141,23 @@ impl Sql {
         Ok(self.query().fetch_optional(conn).await?)
     }
 
+    /// The first row, if any, read by one of the modules' row readers.
+    pub async fn fetch_optional_as<T, E>(
+        &self,
+        conn: &mut crate::Conn,
+        read: impl Fn(&AnyRow) -> Result<T, E>,
+    ) -> Result<Option<T>, crate::StoreError>
+    where
+        crate::StoreError: From<E>,
+    {
+        Ok(self
+            .fetch_optional(conn)
+            .await?
+            .as_ref()
+            .map(read)
+            .transpose()?)
+    }
+
     pub async fn fetch_one(&self, conn: &mut crate::Conn) -> Result<AnyRow, crate::StoreError> {
         Ok(self.query().fetch_one(conn).await?)
     }

@@ -146,23 +146,13 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Targe
     let mut sql = Sql::new(TARGET);
     sql.push(" AND t.id = ").bind(id);
     sql.scope(scope, "t.node_path", "t.person_id");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(target_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, target_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<TargetRow>, StoreError> {
     let mut sql = Sql::new(TARGET);
     sql.push(" AND t.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(target_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, target_of).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -375,23 +365,13 @@ pub async fn get_plan(
     let mut sql = Sql::new(PLAN);
     sql.push(" AND p.id = ").bind(id);
     plan_scope(&mut sql, scope);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(plan_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, plan_of).await
 }
 
 pub async fn get_plan_unscoped(conn: &mut Conn, id: i64) -> Result<Option<PlanRow>, StoreError> {
     let mut sql = Sql::new(PLAN);
     sql.push(" AND p.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(plan_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, plan_of).await
 }
 
 pub async fn list_plans(conn: &mut Conn, scope: &Scope) -> Result<Vec<PlanRow>, StoreError> {

@@ -107,23 +107,13 @@ pub async fn get(
     let mut sql = Sql::new(TRANSFER);
     sql.push(" AND t.id = ").bind(id);
     scoped(&mut sql, scope);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(transfer_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, transfer_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<TransferRow>, StoreError> {
     let mut sql = Sql::new(TRANSFER);
     sql.push(" AND t.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(transfer_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, transfer_of).await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -115,23 +115,13 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Visit
     let mut sql = Sql::new(VISIT);
     sql.push(" AND v.id = ").bind(id);
     sql.scope(scope, "v.node_path", "v.visited_by");
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(visit_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, visit_of).await
 }
 
 pub async fn get_unscoped(conn: &mut Conn, id: i64) -> Result<Option<VisitRow>, StoreError> {
     let mut sql = Sql::new(VISIT);
     sql.push(" AND v.id = ").bind(id);
-    Ok(sql
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(visit_of)
-        .transpose()?)
+    sql.fetch_optional_as(conn, visit_of).await
 }
 
 #[derive(Debug, Clone, Default)]
