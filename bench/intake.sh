@@ -16,6 +16,7 @@
 #   INTAKE_PG_SERVERS how many `salesos serve` share the PostgreSQL database, one run each:
 #                     "1 3" (default); with several, orders go round-robin over them and each
 #                     server's pool is a share of the cluster's 40 connections (SALESOS_PG_POOL)
+#   INTAKE_PG_POOL    pool size of a single server on PostgreSQL, default 16
 #   BENCH_LIMITS      the bench-limits folder, default ../shared/bench-limits
 #   CARGO_TARGET_DIR  release build folder, default /tmp/intake-rel
 #   SALESOS_BIN_DIR   use the salesos and salesos-loadgen binaries in this folder (no build)
@@ -146,7 +147,7 @@ if [[ " $backends " == *" postgres "* ]]; then
         echo "== salesos on PostgreSQL, $n server(s)"
         # the cluster allows 40 connections: a single server keeps its default pool of 16,
         # several share 36 (the rest is for psql and the jobs' own connections)
-        pool=$((n == 1 ? 16 : 36 / n))
+        pool=$((n == 1 ? ${INTAKE_PG_POOL:-16} : 36 / n))
         SALESOS_PG_POOL=$pool serve "$n" "${db_args[@]}"
         load "$pg/salesos_intake"
         stop_servers

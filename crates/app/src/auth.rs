@@ -184,21 +184,28 @@ pub async fn actor_from_token(
     source: &str,
     request_id: &str,
 ) -> Result<Actor, AppError> {
+    // the token, its person and their node in one read, every request (so a revoked token or a
+    // deactivated person is refused on the next call, whichever server it reaches)
     let mut conn = app.store.read().await?;
-    let Some(row) = auth::find_live_token(&mut conn, token).await? else {
+    let Some(holder) = auth::find_live_token_holder(&mut conn, token).await? else {
         return Err(AppError::Unauthenticated {
             code: "auth.token_invalid",
         });
     };
-    let actor = load_actor(
-        &mut conn,
-        row.person_id,
+    drop(conn);
+    if !holder.person.active {
+        return Err(AppError::Unauthenticated {
+            code: "auth.account_inactive",
+        });
+    }
+    let row = holder.token;
+    let actor = Actor::from_person(
+        holder.person,
+        holder.node,
         Via::Token { id: row.id },
         source,
         request_id,
-    )
-    .await?;
-    drop(conn);
+    );
     let now = now_micros();
     if row
         .last_used_at

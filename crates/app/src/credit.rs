@@ -18,8 +18,8 @@ pub async fn position(
     exposure_fen: i64,
     today: &str,
 ) -> Result<Position, AppError> {
-    let temporary = store::temporary_credit_on(conn, dealer.id, today).await?;
-    let overdue = store::overdue_beyond_grace(conn, dealer.id, today, OVERDUE_GRACE_DAYS).await?;
+    let (temporary, overdue) =
+        store::temporary_and_overdue(conn, dealer.id, today, OVERDUE_GRACE_DAYS).await?;
     Ok(Position {
         limit: Money(dealer.credit_limit_fen),
         temporary: Money(temporary),

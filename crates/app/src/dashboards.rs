@@ -3,7 +3,8 @@
 //! among peers and the dealers that need action. Everyone sees the month's focus.
 //!
 //! Sales figures come from the rollups (`store::rollups`), so the cost grows with the groups
-//! shown, not with the number of order lines.
+//! shown, not with the number of order lines. They are read through `Store::report_read` (the
+//! read replica when one is configured), so they may be a few seconds behind the primary.
 
 use crate::targets::{leaderboard, measure, RankedView, TargetView};
 use crate::{Actor, App, AppError};
@@ -160,7 +161,7 @@ pub async fn home(app: &App, actor: &Actor) -> Result<Home, AppError> {
     let today_text = app.today();
     let today = NaiveDate::parse_from_str(&today_text, "%Y-%m-%d").unwrap_or_default();
     let month = month_code(today);
-    let mut conn = app.store.read().await?;
+    let mut conn = app.store.report_read().await?;
     let focus = store::focus(&mut conn, &month).await?;
     let sales = actor.can(Capability::ViewTargets);
 

@@ -2186,9 +2186,7 @@ pub async fn generate(app: &App, opts: HistoryOptions) -> Result<HistorySummary,
     .await?;
     bulk::end_load(conn, backend).await?;
     tx.commit().await?;
-    let mut tx = app.store.begin().await?;
-    bulk::analyze(tx.conn()).await?;
-    tx.commit().await?;
+    bulk::refresh_statistics(&app.store).await?;
     sim.summary.ms = started.elapsed().as_millis() as u64;
     Ok(sim.summary)
 }

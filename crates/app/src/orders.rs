@@ -274,6 +274,11 @@ pub async fn create(
             "a note has at most 2000 characters",
         ));
     }
+    // What the order is checked against but does not lock (the dealer, prices, owners) is read
+    // before the write transaction, on a reader: the shared writer is held for less (SQLite
+    // group commit) and so is the PostgreSQL transaction. Their errors wait until the
+    // idempotency key is looked at, so a replay still gets its first answer.
+    let facts = read_order_facts(app, actor, &input, &day).await;
     let mut tx = app.store.begin().await?;
     let me = actor.person_id();
     if let (Some(i), Some(person)) = (&idempotency, me) {
@@ -294,25 +299,12 @@ pub async fn create(
             });
         }
     }
-    let (dealer, owner_name) = store::dealer_for_order(tx.conn(), &actor.scope, input.dealer_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                "order.dealer_unknown",
-                "dealer_id",
-                "no such dealer in your part of the organisation",
-            )
-        })?;
-    if dealer.status != "active" {
-        return Err(AppError::invalid(
-            "order.dealer_inactive",
-            "dealer_id",
-            "orders are taken only from active dealers",
-        ));
-    }
-    let mut priced = price_lines(tx.conn(), &dealer, &day, &input.lines).await?;
-    let owner_roles = [Role::OrderDesk, Role::Warehouse, Role::Billing].map(Role::code);
-    let owners = store::people_on_path(tx.conn(), &owner_roles, &dealer.node_path).await?;
+    let OrderFacts {
+        dealer,
+        owner_name,
+        mut priced,
+        owners,
+    } = facts?;
     let owner = |i: usize| owners.get(i).copied().flatten();
     // A submitted order is checked before anything is written (the same checks as `evaluate`,
     // on the lines just priced), so it is written once in its final state.
@@ -474,6 +466,49 @@ pub async fn create(
     }
     tx.commit().await?;
     Ok(Created::New(Box::new(result)))
+}
+
+/// What a new order is checked against, read before its transaction (see `create`).
+struct OrderFacts {
+    dealer: DealerFacts,
+    owner_name: String,
+    priced: PricedLines,
+    /// The order desk, warehouse and billing people looking after the dealer's node.
+    owners: Vec<Option<i64>>,
+}
+
+async fn read_order_facts(
+    app: &App,
+    actor: &Actor,
+    input: &NewOrderInput,
+    day: &str,
+) -> Result<OrderFacts, AppError> {
+    let mut conn = app.store.read().await?;
+    let (dealer, owner_name) = store::dealer_for_order(&mut conn, &actor.scope, input.dealer_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "order.dealer_unknown",
+                "dealer_id",
+                "no such dealer in your part of the organisation",
+            )
+        })?;
+    if dealer.status != "active" {
+        return Err(AppError::invalid(
+            "order.dealer_inactive",
+            "dealer_id",
+            "orders are taken only from active dealers",
+        ));
+    }
+    let priced = price_lines(&mut conn, &dealer, day, &input.lines).await?;
+    let owner_roles = [Role::OrderDesk, Role::Warehouse, Role::Billing].map(Role::code);
+    let owners = store::people_on_path(&mut conn, &owner_roles, &dealer.node_path).await?;
+    Ok(OrderFacts {
+        dealer,
+        owner_name,
+        priced,
+        owners,
+    })
 }
 
 /// What a new order's checks decided.

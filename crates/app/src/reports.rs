@@ -2,8 +2,9 @@
 //! or market) with DSO, the overdue list per rep for the weekly follow-up calls, a dealer's
 //! reconciliation statement (对账单) and the monthly OSB review per market.
 //!
-//! All read-only: one read connection, every query scoped in the store, the arithmetic done by
-//! the pure rules in `salesos_domain::receivables`. Dates are company-calendar days.
+//! All read-only: one report connection (the PostgreSQL read replica when one is configured,
+//! see `Store::report_read`), every query scoped in the store, the arithmetic done by the pure
+//! rules in `salesos_domain::receivables`. Dates are company-calendar days.
 
 use crate::dates::parse_day;
 use crate::{Actor, App, AppError};
@@ -245,7 +246,7 @@ pub async fn aging(app: &App, actor: &Actor, p: &AgingParams) -> Result<AgingRep
             "the period must start on or before its end",
         ));
     }
-    let mut conn = app.store.read().await?;
+    let mut conn = app.store.report_read().await?;
     let rows = store::open_invoices(&mut conn, &actor.scope, &as_of.to_string()).await?;
     let units = Units::load(&mut conn).await?;
     let sales = store::invoiced_by_path(
@@ -384,7 +385,7 @@ pub async fn overdue_list(
     let grace_days = p.grace_days.unwrap_or(0);
     // validates the grace period even when nothing is open
     overdue(&[], as_of, grace_days)?;
-    let mut conn = app.store.read().await?;
+    let mut conn = app.store.report_read().await?;
     let rows = store::open_invoices(&mut conn, &actor.scope, &as_of.to_string()).await?;
     let mut by_rep: BTreeMap<(String, i64), Vec<(&OpenInvoiceRow, OpenInvoice)>> = BTreeMap::new();
     for (row, invoice) in rows.iter().zip(open_of(&rows)?) {
@@ -486,7 +487,7 @@ pub async fn statement(
             "the period must start on or before its end",
         ));
     }
-    let mut conn = app.store.read().await?;
+    let mut conn = app.store.report_read().await?;
     let (dealer, opening, entries) = store::statement(
         &mut conn,
         &actor.scope,
@@ -655,7 +656,7 @@ pub async fn osb_review(app: &App, actor: &Actor, p: &OsbParams) -> Result<OsbRe
     let tz = app.config.time_zone;
     let (from_us, to_us) = (micros_at_start_of(first, tz), micros_at_start_of(next, tz));
     let scope = &actor.scope;
-    let mut conn = app.store.read().await?;
+    let mut conn = app.store.report_read().await?;
     let units = Units::load(&mut conn).await?;
     let orders = store::orders_by_path(&mut conn, scope, &f, &last.to_string()).await?;
     let fill = store::fill_by_path(&mut conn, scope, &f, &last.to_string()).await?;

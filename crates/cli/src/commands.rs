@@ -44,7 +44,13 @@ pub async fn migrate(db: DbArgs) -> Result<ExitCode> {
 
 pub async fn serve(args: ServeArgs, demo: Option<DemoSummary>) -> Result<ExitCode> {
     let started = Instant::now();
-    let store = open(&args.db).await?;
+    let mut store = open(&args.db).await?;
+    if let Some(url) = args.replica_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        store = store
+            .with_replica(url)
+            .await
+            .context("cannot use the read replica")?;
+    }
     let app = App::new(store.clone(), Config::default());
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -65,6 +71,12 @@ pub async fn serve(args: ServeArgs, demo: Option<DemoSummary>) -> Result<ExitCod
         salesos_store::db::redact_url(store.url()),
         store.backend().name()
     );
+    if let Some(replica) = store.replica_url() {
+        println!(
+            "  reports read from the replica: {}",
+            salesos_store::db::redact_url(replica)
+        );
+    }
     if let Some(summary) = demo {
         println!(
             "  demo company: {} units, {} people; every demo login's password is: {}",

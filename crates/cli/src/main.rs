@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For from a reverse proxy in front of salesos.
     #[arg(long, env = "SALESOS_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// `postgres://…` of a read replica of the PostgreSQL database: dashboards and reports read
+    /// from it (a few seconds behind at most); everything else uses `--database-url`.
+    #[arg(long, env = "SALESOS_REPLICA_URL")]
+    pub replica_url: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -20,6 +20,18 @@ fn salesos(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("the salesos binary runs")
 }
 
+/// Runs `salesos` and asserts that it succeeded, showing its stderr when it did not.
+fn succeeds(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
+    let out = salesos(url, data_dir, args);
+    assert!(
+        out.status.success(),
+        "salesos {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -27,37 +39,22 @@ fn stdout(out: &Output) -> String {
 #[tokio::test]
 async fn credit_limit_job_runs_once_per_period() {
     let db = test_db().await;
-    let dir = std::env::temp_dir().join(format!("salesos-cli-jobs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = demo(&db.url, "period");
 
     let judged =
         salesos_test_support::order_fixtures::dealers_with_sales_history(&db.store, 1).await;
     assert_eq!(judged.len(), 1);
     let args = ["jobs", "run", "credit-limits", "--period", "2026-11"];
-    let out = salesos(&db.url, &dir, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(&db.url, &dir, &args);
     assert!(
         stdout(&out).starts_with("credit-limits 2026-11: period 2026-11:"),
         "{}",
         stdout(&out)
     );
-    let out = salesos(&db.url, &dir, &args);
-    assert!(out.status.success());
+    let out = succeeds(&db.url, &dir, &args);
     assert!(stdout(&out).contains("already ran"), "{}", stdout(&out));
 
-    let out = salesos(&db.url, &dir, &["jobs", "list"]);
-    assert!(out.status.success());
+    let out = succeeds(&db.url, &dir, &["jobs", "list"]);
     assert!(stdout(&out).contains("credit-limits"), "{}", stdout(&out));
     assert!(stdout(&out).contains("done"), "{}", stdout(&out));
 
@@ -100,6 +97,13 @@ fn demo_dir(tag: &str) -> std::path::PathBuf {
     dir
 }
 
+/// A fresh data directory, with the tiny demo company written into `url` by `salesos demo`.
+fn demo(url: &str, tag: &str) -> std::path::PathBuf {
+    let dir = demo_dir(tag);
+    succeeds(url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
+    dir
+}
+
 async fn scalar(db: &salesos_test_support::db::TestDb, sql: &str) -> i64 {
     let mut conn = db.store.read().await.expect("conn");
     sqlx::query_scalar::<_, i64>(sql)
@@ -128,13 +132,7 @@ async fn crashed_run(db: &salesos_test_support::db::TestDb, period: &str, lease_
 #[tokio::test]
 async fn crashed_run_is_taken_over_once_after_its_lease_runs_out() {
     let db = test_db().await;
-    let dir = demo_dir("lease");
-    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = demo(&db.url, "lease");
     let judged =
         salesos_test_support::order_fixtures::dealers_with_sales_history(&db.store, 1).await;
     assert_eq!(judged.len(), 1);
@@ -142,12 +140,7 @@ async fn crashed_run_is_taken_over_once_after_its_lease_runs_out() {
 
     // the crashed server's lease still runs for a minute: nobody touches the run
     crashed_run(&db, "2026-11", 60).await;
-    let out = salesos(&db.url, &dir, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(&db.url, &dir, &args);
     assert!(stdout(&out).contains("already ran"), "{}", stdout(&out));
     let unchanged = scalar(
         &db,
@@ -236,23 +229,12 @@ async fn crashed_run_is_taken_over_once_after_its_lease_runs_out() {
 #[tokio::test]
 async fn a_taken_over_run_keeps_the_proposals_its_first_attempt_made() {
     let db = test_db().await;
-    let dir = demo_dir("lease-rerun");
-    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = demo(&db.url, "lease-rerun");
     let judged =
         salesos_test_support::order_fixtures::dealers_with_sales_history(&db.store, 2).await;
     assert_eq!(judged.len(), 2);
     let args = ["jobs", "run", "credit-limits", "--period", "2026-11"];
-    let out = salesos(&db.url, &dir, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&db.url, &dir, &args);
     let pending = "SELECT COUNT(*) FROM dealer_term_requests WHERE kind = 'credit_limit_proposal' AND period = '2026-11' AND status = 'pending'";
     let first = scalar(&db, pending).await;
     assert!(first > 0, "the demo company gets proposals");

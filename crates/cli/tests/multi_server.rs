@@ -7,60 +7,13 @@
 
 use salesos_test_support::db::test_db;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn salesos(url: &str, dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salesos"));
-    cmd.env("SALESOS_DATABASE_URL", url)
-        .env("SALESOS_DATA_DIR", dir)
-        .env("SALESOS_LOG", "warn");
-    cmd
-}
-
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
+mod common;
+use common::{salesos, spawn_server, wait_ready, Server};
 
 async fn start(url: &str, dir: &std::path::Path) -> Server {
-    let port = free_port();
-    let child = salesos(url, dir)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("salesos serve starts");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-async fn wait_ready(server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(res) = reqwest::get(format!("{}/readyz", server.base)).await {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{} did not become ready", server.base);
+    spawn_server(url, dir, &[])
 }
 
 fn csrf_in(html: &str) -> String {

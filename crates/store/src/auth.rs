@@ -183,6 +183,72 @@ pub async fn find_live_token(conn: &mut Conn, token: &str) -> Result<Option<Toke
     Ok(row.as_ref().map(token_from_row).transpose()?)
 }
 
+/// A live token with the person it belongs to and that person's node, as one query: what
+/// authenticating an API call needs (the person's `active` flag is checked by the caller).
+pub struct TokenHolder {
+    pub token: TokenRow,
+    pub person: crate::people::PersonRow,
+    pub node: Option<crate::org::NodeRow>,
+}
+
+/// [`find_live_token`], the person ([`crate::people::get_unscoped`]) and their node
+/// ([`crate::org::get_unscoped`]) in one round trip; revoked tokens are not found.
+pub async fn find_live_token_holder(
+    conn: &mut Conn,
+    token: &str,
+) -> Result<Option<TokenHolder>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT t.id, t.person_id, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at, \
+         p.login, p.display_name, p.email, p.phone, p.locale, p.active, p.node_id, p.role, \
+         p.node_path, n.parent_id AS n_parent_id, n.kind AS n_kind, n.code AS n_code, \
+         n.name_zh AS n_name_zh, n.name_en AS n_name_en, n.path AS n_path, n.active AS n_active \
+         FROM api_tokens t JOIN people p ON p.id = t.person_id \
+         LEFT JOIN org_nodes n ON n.id = p.node_id \
+         WHERE t.revoked_at IS NULL AND t.token_hash = ",
+    );
+    sql.bind(hash_secret(token));
+    let Some(r) = sql.fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    let token = token_from_row(&r)?;
+    let node_id: Option<i64> = r.try_get("node_id")?;
+    let name_zh: Option<String> = r.try_get("n_name_zh")?;
+    let name_en: Option<String> = r.try_get("n_name_en")?;
+    // the node row is there when the join found it (its path is NOT NULL)
+    let node = match (node_id, r.try_get::<Option<String>, _>("n_path")?) {
+        (Some(id), Some(path)) => Some(crate::org::NodeRow {
+            id,
+            parent_id: r.try_get("n_parent_id")?,
+            kind: r.try_get("n_kind")?,
+            code: r.try_get("n_code")?,
+            name_zh: name_zh.clone().unwrap_or_default(),
+            name_en: name_en.clone().unwrap_or_default(),
+            path,
+            active: r.try_get::<i64, _>("n_active")? != 0,
+        }),
+        _ => None,
+    };
+    let person = crate::people::PersonRow {
+        id: token.person_id,
+        login: r.try_get("login")?,
+        display_name: r.try_get("display_name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        locale: r.try_get("locale")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        node_id,
+        role: r.try_get("role")?,
+        node_path: r.try_get("node_path")?,
+        node_name_zh: name_zh,
+        node_name_en: name_en,
+    };
+    Ok(Some(TokenHolder {
+        token,
+        person,
+        node,
+    }))
+}
+
 pub async fn get_token(conn: &mut Conn, id: i64) -> Result<Option<TokenRow>, StoreError> {
     let mut sql = Sql::new(TOKEN_COLUMNS);
     sql.push(" WHERE id = ").bind(id);

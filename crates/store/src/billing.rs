@@ -684,86 +684,107 @@ pub async fn dealer_summary(
 /// and credit notes and are never negative; each payment's unallocated part equals its amount
 /// less its allocations; each dealer's ledger sums to open invoices less unallocated credit.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    let rows = Sql::new(
-        "SELECT i.id, i.number, i.status, i.gross_fen, i.open_fen, \
-         CAST(COALESCE((SELECT SUM(a.amount_fen) FROM payment_allocations a WHERE a.invoice_id = i.id), 0) AS BIGINT) AS alloc, \
-         CAST(COALESCE((SELECT SUM(c.amount_fen) FROM credit_notes c WHERE c.invoice_id = i.id), 0) AS BIGINT) AS credited \
-         FROM invoices i ORDER BY i.id",
+    // each invoice's open amount is its gross less allocations and credits (0 once cancelled),
+    // never negative, and it is paid exactly when nothing is open
+    let invoices = "SELECT i.id, i.number, i.status, i.open_fen, \
+         CASE WHEN i.status = 'cancelled' THEN 0 ELSE i.gross_fen - COALESCE(a.alloc, 0) - COALESCE(c.credited, 0) END AS expected \
+         FROM invoices i \
+         LEFT JOIN (SELECT invoice_id, CAST(SUM(amount_fen) AS BIGINT) AS alloc FROM payment_allocations GROUP BY invoice_id) a \
+           ON a.invoice_id = i.id \
+         LEFT JOIN (SELECT invoice_id, CAST(SUM(amount_fen) AS BIGINT) AS credited FROM credit_notes GROUP BY invoice_id) c \
+           ON c.invoice_id = i.id";
+    let mut out = crate::check::first_offending(
+        &mut *conn,
+        "invoices whose open amount is wrong",
+        &format!(
+            "SELECT * FROM ({invoices}) v WHERE open_fen < 0 OR open_fen <> expected \
+             OR (status = 'paid' AND open_fen <> 0) OR (status NOT IN ('paid', 'cancelled') AND open_fen = 0)"
+        ),
+        "id",
+        |r, out| {
+            let number: String = r.try_get("number")?;
+            let status: String = r.try_get("status")?;
+            let open: i64 = r.try_get("open_fen")?;
+            let expected: i64 = r.try_get("expected")?;
+            if open < 0 {
+                out.push(format!("invoice {number}: open amount {open} is negative"));
+            }
+            if open != expected {
+                out.push(format!(
+                    "invoice {number}: open amount {open} differs from gross less allocations and credits {expected}"
+                ));
+            }
+            if (status == "paid") != (open == 0 && status != "cancelled") {
+                out.push(format!(
+                    "invoice {number}: status {status} with {open} open"
+                ));
+            }
+            Ok(())
+        },
     )
-    .fetch_all(conn)
     .await?;
-    for r in rows {
-        let number: String = r.try_get("number")?;
-        let status: String = r.try_get("status")?;
-        let gross: i64 = r.try_get("gross_fen")?;
-        let open: i64 = r.try_get("open_fen")?;
-        let alloc: i64 = r.try_get("alloc")?;
-        let credited: i64 = r.try_get("credited")?;
-        if open < 0 {
-            out.push(format!("invoice {number}: open amount {open} is negative"));
-        }
-        let expected = if status == "cancelled" {
-            0
-        } else {
-            gross - alloc - credited
-        };
-        if open != expected {
-            out.push(format!(
-                "invoice {number}: open amount {open} differs from gross less allocations and credits {expected}"
-            ));
-        }
-        if (status == "paid") != (open == 0 && status != "cancelled") {
-            out.push(format!(
-                "invoice {number}: status {status} with {open} open"
-            ));
-        }
-    }
-    let rows = Sql::new(
-        "SELECT p.id, p.number, p.amount_fen, p.unallocated_fen, \
-         CAST(COALESCE((SELECT SUM(a.amount_fen) FROM payment_allocations a WHERE a.payment_id = p.id), 0) AS BIGINT) AS alloc \
-         FROM payments p ORDER BY p.id",
-    )
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let number: String = r.try_get("number")?;
-        let amount: i64 = r.try_get("amount_fen")?;
-        let unalloc: i64 = r.try_get("unallocated_fen")?;
-        let alloc: i64 = r.try_get("alloc")?;
-        if unalloc < 0 || alloc + unalloc != amount {
-            out.push(format!(
-                "payment {number}: {alloc} allocated and {unalloc} unallocated do not make {amount}"
-            ));
-        }
-    }
-    let rows = Sql::new(
-        "SELECT d.id, \
-         CAST(COALESCE((SELECT SUM(l.amount_fen) FROM ar_ledger l WHERE l.dealer_id = d.id), 0) AS BIGINT) AS bal, \
-         CAST(COALESCE((SELECT SUM(i.open_fen) FROM invoices i WHERE i.dealer_id = d.id AND i.status = 'open'), 0) AS BIGINT) AS open_inv, \
-         CAST(COALESCE((SELECT SUM(p.unallocated_fen) FROM payments p WHERE p.dealer_id = d.id), 0) AS BIGINT) AS unalloc, \
-         CAST(COALESCE((SELECT SUM(c.amount_fen) FROM credit_ledger c WHERE c.dealer_id = d.id AND c.bucket = 'receivables'), 0) AS BIGINT) AS credit_rc \
-         FROM dealers d ORDER BY d.id",
-    )
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let bal: i64 = r.try_get("bal")?;
-        let open_inv: i64 = r.try_get("open_inv")?;
-        let unalloc: i64 = r.try_get("unalloc")?;
-        let credit_rc: i64 = r.try_get("credit_rc")?;
-        if bal != open_inv - unalloc {
-            out.push(format!(
-                "dealer {id}: receivables ledger {bal} differs from open invoices {open_inv} less unallocated payments {unalloc}"
-            ));
-        }
-        if bal != credit_rc {
-            out.push(format!(
-                "dealer {id}: receivables ledger {bal} differs from the credit exposure's receivables {credit_rc}"
-            ));
-        }
-    }
+    // each payment's allocations and unallocated rest make its amount
+    out.extend(
+        crate::check::first_offending(
+            &mut *conn,
+            "payments whose allocations do not add up",
+            "SELECT * FROM (SELECT p.id, p.number, p.amount_fen, p.unallocated_fen, COALESCE(a.alloc, 0) AS alloc \
+             FROM payments p LEFT JOIN (SELECT payment_id, CAST(SUM(amount_fen) AS BIGINT) AS alloc \
+             FROM payment_allocations GROUP BY payment_id) a ON a.payment_id = p.id) v \
+             WHERE unallocated_fen < 0 OR alloc + unallocated_fen <> amount_fen",
+            "id",
+            |r, out| {
+                let number: String = r.try_get("number")?;
+                let amount: i64 = r.try_get("amount_fen")?;
+                let unalloc: i64 = r.try_get("unallocated_fen")?;
+                let alloc: i64 = r.try_get("alloc")?;
+                out.push(format!(
+                    "payment {number}: {alloc} allocated and {unalloc} unallocated do not make {amount}"
+                ));
+                Ok(())
+            },
+        )
+        .await?,
+    );
+    // each dealer's receivables ledger is its open invoices less unallocated payments, and the
+    // credit exposure's receivables bucket
+    out.extend(
+        crate::check::first_offending(
+            conn,
+            "dealers whose receivables are wrong",
+            "SELECT * FROM (SELECT d.id, COALESCE(l.bal, 0) AS bal, COALESCE(i.open_inv, 0) AS open_inv, \
+             COALESCE(p.unalloc, 0) AS unalloc, COALESCE(c.credit_rc, 0) AS credit_rc FROM dealers d \
+             LEFT JOIN (SELECT dealer_id, CAST(SUM(amount_fen) AS BIGINT) AS bal FROM ar_ledger GROUP BY dealer_id) l \
+               ON l.dealer_id = d.id \
+             LEFT JOIN (SELECT dealer_id, CAST(SUM(open_fen) AS BIGINT) AS open_inv FROM invoices WHERE status = 'open' \
+               GROUP BY dealer_id) i ON i.dealer_id = d.id \
+             LEFT JOIN (SELECT dealer_id, CAST(SUM(unallocated_fen) AS BIGINT) AS unalloc FROM payments GROUP BY dealer_id) p \
+               ON p.dealer_id = d.id \
+             LEFT JOIN (SELECT dealer_id, CAST(SUM(amount_fen) AS BIGINT) AS credit_rc FROM credit_ledger \
+               WHERE bucket = 'receivables' GROUP BY dealer_id) c ON c.dealer_id = d.id) v \
+             WHERE bal <> open_inv - unalloc OR bal <> credit_rc",
+            "id",
+            |r, out| {
+                let id: i64 = r.try_get("id")?;
+                let bal: i64 = r.try_get("bal")?;
+                let open_inv: i64 = r.try_get("open_inv")?;
+                let unalloc: i64 = r.try_get("unalloc")?;
+                let credit_rc: i64 = r.try_get("credit_rc")?;
+                if bal != open_inv - unalloc {
+                    out.push(format!(
+                        "dealer {id}: receivables ledger {bal} differs from open invoices {open_inv} less unallocated payments {unalloc}"
+                    ));
+                }
+                if bal != credit_rc {
+                    out.push(format!(
+                        "dealer {id}: receivables ledger {bal} differs from the credit exposure's receivables {credit_rc}"
+                    ));
+                }
+                Ok(())
+            },
+        )
+        .await?,
+    );
     Ok(out)
 }
 

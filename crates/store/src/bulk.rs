@@ -12,7 +12,7 @@
 //! once from sorted data is much cheaper than keeping it ordered row by row. On PostgreSQL the
 //! foreign keys of the loaded tables go the same way ([`suspend_foreign_keys`]).
 
-use crate::{Backend, Conn, StoreError};
+use crate::{Backend, Conn, Store, StoreError};
 use sqlx::Row;
 
 /// One value of a row. A NULL names its type: PostgreSQL types every bound parameter.
@@ -308,23 +308,32 @@ pub async fn set_balances(
 /// PostgreSQL, more memory for this transaction's index builds and big GROUP BYs (the rollup
 /// rebuild), which would otherwise spill to disk at 4 MiB.
 pub async fn begin_load(conn: &mut Conn, backend: Backend) -> Result<(), StoreError> {
-    let settings = match backend {
-        Backend::Sqlite => "PRAGMA cache_size = -65536",
-        Backend::Postgres => {
-            "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '512MB'"
-        }
+    let settings: &[&str] = match backend {
+        Backend::Sqlite => &["PRAGMA cache_size = -65536"],
+        Backend::Postgres => &[
+            "SET LOCAL work_mem = '256MB'",
+            "SET LOCAL maintenance_work_mem = '512MB'",
+        ],
     };
-    sqlx::raw_sql(settings).execute(&mut *conn).await?;
+    for setting in settings {
+        one_statement(setting).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
 pub async fn end_load(conn: &mut Conn, backend: Backend) -> Result<(), StoreError> {
     if backend == Backend::Sqlite {
-        sqlx::raw_sql("PRAGMA cache_size = -2000")
+        one_statement("PRAGMA cache_size = -2000")
             .execute(&mut *conn)
             .await?;
     }
     Ok(())
+}
+
+/// One statement of schema or session upkeep, not kept prepared. Unlike `raw_sql`, whose
+/// futures are not `Send`, this can run inside a request's task (an import, for one).
+fn one_statement(sql: &str) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql).persistent(false)
 }
 
 /// Triggers set aside for a bulk load, to be put back by [`restore_triggers`] in the same
@@ -356,7 +365,7 @@ pub async fn suspend_triggers(
             for r in rows {
                 let name: String = r.try_get("name")?;
                 out.definitions.push(r.try_get("sql")?);
-                sqlx::raw_sql(&format!("DROP TRIGGER \"{name}\""))
+                one_statement(&format!("DROP TRIGGER \"{name}\""))
                     .execute(&mut *conn)
                     .await?;
             }
@@ -371,7 +380,7 @@ pub async fn suspend_triggers(
             .await?;
             for r in rows {
                 let (table, name): (String, String) = (r.try_get("tbl")?, r.try_get("name")?);
-                sqlx::raw_sql(&format!(
+                one_statement(&format!(
                     "ALTER TABLE \"{table}\" DISABLE TRIGGER \"{name}\""
                 ))
                 .execute(&mut *conn)
@@ -385,10 +394,10 @@ pub async fn suspend_triggers(
 
 pub async fn restore_triggers(conn: &mut Conn, suspended: Suspended) -> Result<(), StoreError> {
     for sql in &suspended.definitions {
-        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        one_statement(sql).execute(&mut *conn).await?;
     }
     for (table, name) in &suspended.disabled {
-        sqlx::raw_sql(&format!(
+        one_statement(&format!(
             "ALTER TABLE \"{table}\" ENABLE TRIGGER \"{name}\""
         ))
         .execute(&mut *conn)
@@ -439,7 +448,7 @@ pub async fn suspend_indexes(
     for r in rows {
         let name: String = r.try_get("name")?;
         out.definitions.push(r.try_get("def")?);
-        sqlx::raw_sql(&format!("DROP INDEX \"{name}\""))
+        one_statement(&format!("DROP INDEX \"{name}\""))
             .execute(&mut *conn)
             .await?;
     }
@@ -451,7 +460,7 @@ pub async fn restore_indexes(
     suspended: SuspendedIndexes,
 ) -> Result<(), StoreError> {
     for sql in &suspended.definitions {
-        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        one_statement(sql).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -494,7 +503,7 @@ pub async fn suspend_foreign_keys(
     for r in query.fetch_all(&mut *conn).await? {
         let (table, name, def): (String, String, String) =
             (r.try_get("tbl")?, r.try_get("name")?, r.try_get("def")?);
-        sqlx::raw_sql(&format!(
+        one_statement(&format!(
             "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
         ))
         .execute(&mut *conn)
@@ -509,7 +518,7 @@ pub async fn restore_foreign_keys(
     suspended: SuspendedForeignKeys,
 ) -> Result<(), StoreError> {
     for (table, name, def) in &suspended.constraints {
-        sqlx::raw_sql(&format!(
+        one_statement(&format!(
             "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {def}"
         ))
         .execute(&mut *conn)
@@ -518,9 +527,24 @@ pub async fn restore_foreign_keys(
     Ok(())
 }
 
-/// Refreshes the planner's statistics after a bulk load.
-pub async fn analyze(conn: &mut Conn) -> Result<(), StoreError> {
-    sqlx::raw_sql("ANALYZE").execute(&mut *conn).await?;
+/// Refreshes the planner's statistics after a bulk load, after its commit. On PostgreSQL this
+/// is `VACUUM (ANALYZE)`: freshly loaded pages are not yet marked all-visible, so until
+/// autovacuum gets to them an index-only scan of the rollups also reads the table. VACUUM
+/// cannot run inside a transaction, so it takes a connection of its own.
+pub async fn refresh_statistics(store: &Store) -> Result<(), StoreError> {
+    match store.backend() {
+        Backend::Postgres => {
+            let mut conn = store.read().await?;
+            one_statement("VACUUM (ANALYZE)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Backend::Sqlite => {
+            let mut tx = store.begin().await?;
+            one_statement("ANALYZE").execute(tx.conn()).await?;
+            tx.commit().await?;
+        }
+    }
     Ok(())
 }
 

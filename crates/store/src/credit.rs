@@ -46,14 +46,19 @@ const BALANCE: &str = "SELECT dealer_id, open_orders_fen, unbilled_fen, receivab
 /// Locks (creating when missing) the dealer's balance row for the rest of the transaction.
 pub async fn lock_balance(tx: &mut WriteTx, dealer_id: i64) -> Result<BalanceRow, StoreError> {
     let backend = tx.backend();
+    let mut sql = Sql::new(BALANCE);
+    sql.bind(dealer_id).push(for_update(backend));
+    // one statement once the dealer has a balance row, which is nearly always
+    if let Some(row) = sql.fetch_optional(tx.conn()).await? {
+        return Ok(balance_of(&row)?);
+    }
+    // a concurrent first posting's insert makes this one wait, then do nothing
     let mut ins = Sql::new("INSERT INTO dealer_balances (dealer_id, updated_at) VALUES (");
     ins.bind(dealer_id)
         .push(", ")
         .bind(now_micros())
         .push(") ON CONFLICT (dealer_id) DO NOTHING");
     ins.execute(tx.conn()).await?;
-    let mut sql = Sql::new(BALANCE);
-    sql.bind(dealer_id).push(for_update(backend));
     Ok(balance_of(&sql.fetch_one(tx.conn()).await?)?)
 }
 
@@ -183,22 +188,40 @@ pub struct Reconciliation {
     pub orders_recomputed: i64,
 }
 
-pub async fn reconcile_unscoped(conn: &mut Conn) -> Result<Vec<Reconciliation>, StoreError> {
-    let rows = Sql::new(
+/// Every dealer whose balance differs from its ledger or its orders (at most
+/// [`crate::check::SHOWN`], then a count), each as one set-based pass over the ledger and the
+/// open orders: for `salesos check`.
+pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+    const OPEN: &str = "status IN ('confirmed', 'partially_shipped')";
+    let reconciled = format!(
         "SELECT d.id AS dealer_id, \
          COALESCE(b.open_orders_fen, 0) AS open_orders_fen, COALESCE(b.unbilled_fen, 0) AS unbilled_fen, \
          COALESCE(b.receivables_fen, 0) AS receivables_fen, COALESCE(b.exposure_fen, 0) AS exposure_fen, \
-         CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'open_orders'), 0) AS BIGINT) AS l_oo, \
-         CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'unbilled'), 0) AS BIGINT) AS l_ub, \
-         CAST(COALESCE((SELECT SUM(l.amount_fen) FROM credit_ledger l WHERE l.dealer_id = d.id AND l.bucket = 'receivables'), 0) AS BIGINT) AS l_rc, \
-         CAST(COALESCE((SELECT SUM(o.total_fen) FROM orders o WHERE o.dealer_id = d.id AND o.status IN ('confirmed', 'partially_shipped')), 0) AS BIGINT) \
-         - CAST(COALESCE((SELECT SUM(l.shipped_qty * l.unit_price_fen) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.dealer_id = d.id AND o.status IN ('confirmed', 'partially_shipped')), 0) AS BIGINT) AS o_oo \
-         FROM dealers d LEFT JOIN dealer_balances b ON b.dealer_id = d.id ORDER BY d.id",
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
+         COALESCE(l.l_oo, 0) AS l_oo, COALESCE(l.l_ub, 0) AS l_ub, COALESCE(l.l_rc, 0) AS l_rc, \
+         COALESCE(o.ordered, 0) - COALESCE(s.shipped, 0) AS o_oo \
+         FROM dealers d LEFT JOIN dealer_balances b ON b.dealer_id = d.id \
+         LEFT JOIN (SELECT dealer_id, \
+           CAST(SUM(CASE WHEN bucket = 'open_orders' THEN amount_fen ELSE 0 END) AS BIGINT) AS l_oo, \
+           CAST(SUM(CASE WHEN bucket = 'unbilled' THEN amount_fen ELSE 0 END) AS BIGINT) AS l_ub, \
+           CAST(SUM(CASE WHEN bucket = 'receivables' THEN amount_fen ELSE 0 END) AS BIGINT) AS l_rc \
+           FROM credit_ledger GROUP BY dealer_id) l ON l.dealer_id = d.id \
+         LEFT JOIN (SELECT dealer_id, CAST(SUM(total_fen) AS BIGINT) AS ordered FROM orders WHERE {OPEN} GROUP BY dealer_id) o \
+           ON o.dealer_id = d.id \
+         LEFT JOIN (SELECT o.dealer_id, CAST(SUM(l.shipped_qty * l.unit_price_fen) AS BIGINT) AS shipped \
+           FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.{OPEN} GROUP BY o.dealer_id) s \
+           ON s.dealer_id = d.id"
+    );
+    let offending = format!(
+        "SELECT * FROM ({reconciled}) r WHERE open_orders_fen <> l_oo OR unbilled_fen <> l_ub \
+         OR receivables_fen <> l_rc OR exposure_fen <> open_orders_fen + unbilled_fen + receivables_fen \
+         OR l_oo <> o_oo"
+    );
+    crate::check::first_offending(
+        conn,
+        "dealers whose credit exposure is wrong",
+        &offending,
+        "dealer_id",
+        |r, out| {
             let stored = BalanceRow {
                 dealer_id: r.try_get("dealer_id")?,
                 open_orders_fen: r.try_get("open_orders_fen")?,
@@ -206,17 +229,19 @@ pub async fn reconcile_unscoped(conn: &mut Conn) -> Result<Vec<Reconciliation>, 
                 receivables_fen: r.try_get("receivables_fen")?,
                 exposure_fen: r.try_get("exposure_fen")?,
             };
-            Ok(Reconciliation {
+            let rec = Reconciliation {
                 dealer_id: stored.dealer_id,
                 stored,
                 ledger_open_orders: r.try_get("l_oo")?,
                 ledger_unbilled: r.try_get("l_ub")?,
                 ledger_receivables: r.try_get("l_rc")?,
                 orders_recomputed: r.try_get("o_oo")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::from)
+            };
+            out.extend(rec.problems());
+            Ok(())
+        },
+    )
+    .await
 }
 
 impl Reconciliation {
@@ -267,6 +292,35 @@ pub async fn temporary_credit_on(
         .push(" AND valid_to > ")
         .bind(day);
     Ok(sql.fetch_one(conn).await?.try_get("n")?)
+}
+
+/// [`temporary_credit_on`] and [`overdue_beyond_grace`] in one round trip, as
+/// `(temporary, overdue)`: the two reads of every credit check.
+pub async fn temporary_and_overdue(
+    conn: &mut Conn,
+    dealer_id: i64,
+    day: &str,
+    grace_days: i64,
+) -> Result<(i64, i64), StoreError> {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return Err(StoreError::Config(format!("not a date: {day}")));
+    };
+    let cutoff = date - chrono::Duration::days(grace_days);
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE((SELECT SUM(amount_fen) FROM temp_credits WHERE status = 'approved' AND dealer_id = ",
+    );
+    sql.bind(dealer_id)
+        .push(" AND valid_from <= ")
+        .bind(day)
+        .push(" AND valid_to > ")
+        .bind(day)
+        .push("), 0) AS BIGINT) AS temporary, CAST(COALESCE((SELECT SUM(open_fen) FROM invoices WHERE status = 'open' AND dealer_id = ")
+        .bind(dealer_id)
+        .push(" AND due_date < ")
+        .bind(cutoff.format("%Y-%m-%d").to_string())
+        .push("), 0) AS BIGINT) AS overdue");
+    let row = sql.fetch_one(conn).await?;
+    Ok((row.try_get("temporary")?, row.try_get("overdue")?))
 }
 
 /// Debt overdue by more than `grace_days` on `day`: what open invoices due before

@@ -111,6 +111,8 @@ pub struct Store {
     url: String,
     /// SQLite with group commit on: the shared outer transaction of concurrent operations.
     group: Option<Arc<Group>>,
+    /// PostgreSQL: the read replica that reports read from, when configured (`replica.rs`).
+    pub(crate) replica: Option<crate::replica::Replica>,
 }
 
 /// The setting that turns SQLite group commit off (`off`/`0`/`false`/`no`); on by default.
@@ -127,7 +129,7 @@ fn group_commit_wanted() -> bool {
 pub const PG_POOL_ENV: &str = "SALESOS_PG_POOL";
 const PG_POOL_DEFAULT: u32 = 16;
 
-fn pg_pool_size() -> u32 {
+pub(crate) fn pg_pool_size() -> u32 {
     std::env::var(PG_POOL_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<u32>().ok())
@@ -175,6 +177,7 @@ impl Store {
                     reader,
                     url: url.to_string(),
                     group,
+                    replica: None,
                 }
             }
             Backend::Postgres => {
@@ -189,6 +192,7 @@ impl Store {
                     reader: pool,
                     url: url.to_string(),
                     group: None,
+                    replica: None,
                 }
             }
         };
@@ -255,8 +259,24 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(group) = &self.group {
+            let commits = group.commits.load(Ordering::Relaxed);
+            let operations = group.operations.load(Ordering::Relaxed);
+            let commit_ms = group.commit_micros.load(Ordering::Relaxed) as f64 / 1e3;
+            // debug: a CLI command's few commits are not worth a line; `RUST_LOG=debug` on a
+            // benchmarked server shows how full the batches were
+            tracing::debug!(
+                commits,
+                operations,
+                per_commit = operations as f64 / commits.max(1) as f64,
+                commit_ms_total = commit_ms,
+                commit_ms_avg = commit_ms / commits.max(1) as f64,
+                "SQLite group commit"
+            );
+        }
         self.writer.close().await;
         self.reader.close().await;
+        self.close_replica().await;
     }
 }
 
@@ -340,6 +360,9 @@ struct Group {
     /// Durable commits made, and operations committed by them.
     commits: Arc<AtomicU64>,
     operations: Arc<AtomicU64>,
+    /// Time spent in those commits (the disk flush), to tell a writer waiting on the disk from
+    /// one waiting on the CPU.
+    commit_micros: Arc<AtomicU64>,
 }
 
 /// See [`Store::group_commit_stats`].
@@ -364,6 +387,7 @@ struct Batch {
     /// Shared with [`Group`] for [`Store::group_commit_stats`].
     commits: Arc<AtomicU64>,
     operations: Arc<AtomicU64>,
+    commit_micros: Arc<AtomicU64>,
 }
 
 /// Operations per durable commit at most, which bounds the wait of the first one.
@@ -376,6 +400,7 @@ impl Group {
         Arc::new(Group {
             commits: batch.commits.clone(),
             operations: batch.operations.clone(),
+            commit_micros: batch.commit_micros.clone(),
             state: Arc::new(Mutex::new(batch)),
             writer,
         })
@@ -454,9 +479,12 @@ impl Batch {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
+        let started = std::time::Instant::now();
         let result = sqlx::query("COMMIT").execute(&mut *conn).await;
         let answer = match result {
             Ok(_) => {
+                let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                self.commit_micros.fetch_add(took, Ordering::Relaxed);
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 self.operations
                     .fetch_add(self.waiters.len() as u64, Ordering::Relaxed);

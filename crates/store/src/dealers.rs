@@ -831,46 +831,56 @@ pub async fn list_all_unscoped(conn: &mut Conn) -> Result<Vec<DealerRow>, StoreE
 /// ownership period and it matches the dealer's owner and unit; the unit's path is the cached
 /// one; ownership periods of one dealer do not overlap; the status is known.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let mut problems = Vec::new();
-    let rows = Sql::new(
-        "SELECT d.id, d.owner_id, d.node_id, d.node_path, d.status, n.path AS real_path, \
-         (SELECT COUNT(*) FROM dealer_owners o WHERE o.dealer_id = d.id AND o.valid_to IS NULL) AS open_count, \
-         (SELECT MAX(o.owner_id) FROM dealer_owners o WHERE o.dealer_id = d.id AND o.valid_to IS NULL) AS open_owner, \
-         (SELECT MAX(o.node_id) FROM dealer_owners o WHERE o.dealer_id = d.id AND o.valid_to IS NULL) AS open_node \
-         FROM dealers d JOIN org_nodes n ON n.id = d.node_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let open: i64 = r.try_get("open_count")?;
-        let owner: i64 = r.try_get("owner_id")?;
-        let node: i64 = r.try_get("node_id")?;
-        let path: String = r.try_get("node_path")?;
-        let real_path: String = r.try_get("real_path")?;
-        let status: String = r.try_get("status")?;
-        if open != 1 {
-            problems.push(format!(
-                "dealer {id}: {open} open ownership periods, expected 1"
-            ));
-        } else {
-            let open_owner: Option<i64> = r.try_get("open_owner")?;
-            let open_node: Option<i64> = r.try_get("open_node")?;
-            if open_owner != Some(owner) || open_node != Some(node) {
-                problems.push(format!(
+    use crate::check::differ;
+    let known = salesos_domain::dealers::DealerStatus::ALL
+        .iter()
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let offending = format!(
+        "SELECT d.id, d.node_path, d.status, n.path AS real_path, COALESCE(o.open_count, 0) AS open_count, \
+         CASE WHEN {} OR {} THEN 1 ELSE 0 END AS owner_differs \
+         FROM dealers d JOIN org_nodes n ON n.id = d.node_id \
+         LEFT JOIN (SELECT dealer_id, COUNT(*) AS open_count, MAX(owner_id) AS open_owner, MAX(node_id) AS open_node \
+         FROM dealer_owners WHERE valid_to IS NULL GROUP BY dealer_id) o ON o.dealer_id = d.id \
+         WHERE COALESCE(o.open_count, 0) <> 1 OR {} OR {} OR d.node_path <> n.path OR d.status NOT IN ({known})",
+        differ("o.open_owner", "d.owner_id"),
+        differ("o.open_node", "d.node_id"),
+        differ("o.open_owner", "d.owner_id"),
+        differ("o.open_node", "d.node_id"),
+    );
+    let mut problems = crate::check::first_offending(
+        &mut *conn,
+        "dealers whose ownership or status is wrong",
+        &offending,
+        "id",
+        |r, out| {
+            let id: i64 = r.try_get("id")?;
+            let open: i64 = r.try_get("open_count")?;
+            let path: String = r.try_get("node_path")?;
+            let real_path: String = r.try_get("real_path")?;
+            let status: String = r.try_get("status")?;
+            if open != 1 {
+                out.push(format!(
+                    "dealer {id}: {open} open ownership periods, expected 1"
+                ));
+            } else if r.try_get::<i64, _>("owner_differs")? != 0 {
+                out.push(format!(
                     "dealer {id}: owner or unit differs from the open ownership period"
                 ));
             }
-        }
-        if path != real_path {
-            problems.push(format!(
-                "dealer {id}: node path {path} should be {real_path}"
-            ));
-        }
-        if salesos_domain::dealers::DealerStatus::parse(&status).is_none() {
-            problems.push(format!("dealer {id}: unknown status {status}"));
-        }
-    }
+            if path != real_path {
+                out.push(format!(
+                    "dealer {id}: node path {path} should be {real_path}"
+                ));
+            }
+            if salesos_domain::dealers::DealerStatus::parse(&status).is_none() {
+                out.push(format!("dealer {id}: unknown status {status}"));
+            }
+            Ok(())
+        },
+    )
+    .await?;
     let overlapping = Sql::new(
         "SELECT COUNT(*) AS n FROM dealer_owners a JOIN dealer_owners b ON a.dealer_id = b.dealer_id AND a.id < b.id \
          WHERE a.valid_from < COALESCE(b.valid_to, '9999-12-31') AND b.valid_from < COALESCE(a.valid_to, '9999-12-31')",

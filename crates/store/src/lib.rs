@@ -20,6 +20,7 @@ pub mod orders;
 pub mod org;
 pub mod pae_pack;
 pub mod people;
+pub mod replica;
 pub mod reports;
 pub mod returns;
 pub mod rollups;

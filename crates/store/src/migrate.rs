@@ -97,6 +97,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "import_rollups",
+        common: include_str!("migrations/0013_import_rollups.sql"),
+        sqlite: "",
+        postgres: include_str!("migrations/0013_import_rollups.postgres.sql"),
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

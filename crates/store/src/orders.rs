@@ -727,7 +727,10 @@ pub async fn people_on_path(
         }
         sql.bind(*role);
     }
-    sql.push(") AND node_path IS NOT NULL ORDER BY id");
+    // only holders at `path` or above it (their node path is a prefix of it)
+    sql.push(") AND node_path IS NOT NULL AND node_path = SUBSTR(")
+        .bind(path)
+        .push(", 1, LENGTH(node_path)) ORDER BY id");
     for r in sql.fetch_all(conn).await? {
         let role: String = r.try_get("role")?;
         let p: String = r.try_get("node_path")?;

@@ -574,79 +574,104 @@ pub async fn set_credit(
 /// holds what its return's state says; a credited return's credit note is its amount and the
 /// sum of its lines.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    let rows = Sql::new(
-        "SELECT l.id, l.quantity, i.number, \
-         CAST(COALESCE((SELECT SUM(rl.held_qty) FROM return_lines rl WHERE rl.invoice_line_id = l.id), 0) AS BIGINT) \
-         + CAST(COALESCE((SELECT SUM(ts.held_qty) FROM transfer_sources ts WHERE ts.invoice_line_id = l.id), 0) AS BIGINT) AS held \
-         FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id",
-    )
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let qty: i64 = r.try_get("quantity")?;
-        let held: i64 = r.try_get("held")?;
-        if held > qty || held < 0 {
+    // no invoice line has more units returned or transferred away than were sold
+    let mut out = crate::check::first_offending(
+        &mut *conn,
+        "invoice lines returned or transferred out of range",
+        "SELECT l.id, l.quantity, i.number, h.held FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         JOIN (SELECT invoice_line_id, CAST(SUM(held_qty) AS BIGINT) AS held FROM ( \
+           SELECT invoice_line_id, held_qty FROM return_lines \
+           UNION ALL SELECT invoice_line_id, held_qty FROM transfer_sources) x GROUP BY invoice_line_id) h \
+           ON h.invoice_line_id = l.id \
+         WHERE h.held > l.quantity OR h.held < 0 \
+         UNION ALL SELECT l.id, l.quantity, i.number, 0 FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         WHERE l.quantity < 0 AND NOT EXISTS (SELECT 1 FROM return_lines r WHERE r.invoice_line_id = l.id) \
+         AND NOT EXISTS (SELECT 1 FROM transfer_sources t WHERE t.invoice_line_id = l.id)",
+        "id",
+        |r, out| {
             let number: String = r.try_get("number")?;
             let id: i64 = r.try_get("id")?;
+            let held: i64 = r.try_get("held")?;
+            let qty: i64 = r.try_get("quantity")?;
             out.push(format!(
                 "invoice {number} line {id}: {held} units returned or transferred of {qty} sold"
             ));
-        }
-    }
-    let rows = Sql::new(
-        "SELECT r.number, r.status, r.credit_fen, c.amount_fen AS note_fen, rl.quantity, rl.received_qty, rl.accepted_qty, rl.rejected_qty, rl.held_qty, rl.credit_fen AS line_credit \
-         FROM returns r JOIN return_lines rl ON rl.return_id = r.id LEFT JOIN credit_notes c ON c.id = r.credit_note_id ORDER BY r.id, rl.line_no",
+            Ok(())
+        },
     )
-    .fetch_all(conn)
     .await?;
-    let mut credit_sums: Vec<(String, i64, i64, Option<i64>)> = Vec::new();
-    for r in rows {
-        let number: String = r.try_get("number")?;
-        let status: String = r.try_get("status")?;
-        let qty: i64 = r.try_get("quantity")?;
-        let received: Option<i64> = r.try_get("received_qty")?;
-        let accepted: Option<i64> = r.try_get("accepted_qty")?;
-        let rejected: Option<i64> = r.try_get("rejected_qty")?;
-        let held: i64 = r.try_get("held_qty")?;
-        let expected = match status.as_str() {
-            "requested" | "approved" | "sent_back" => qty,
-            "received" => received.unwrap_or(-1),
-            "inspected" | "credited" | "closed" => accepted.unwrap_or(-1),
-            _ => 0,
-        };
-        if held != expected {
-            out.push(format!(
-                "return {number}: a {status} line holds {held} units, expected {expected}"
-            ));
-        }
-        if received.is_some_and(|rc| rc > qty)
-            || (accepted.is_some()
-                && accepted.unwrap_or(0) + rejected.unwrap_or(0) != received.unwrap_or(-1))
-        {
-            out.push(format!(
-                "return {number}: received, accepted and rejected quantities do not add up"
-            ));
-        }
-        let line_credit: i64 = r.try_get("line_credit")?;
-        let credit: i64 = r.try_get("credit_fen")?;
-        let note: Option<i64> = r.try_get("note_fen")?;
-        match credit_sums.last_mut() {
-            Some((n, _, sum, _)) if *n == number => *sum += line_credit,
-            _ => credit_sums.push((number.clone(), credit, line_credit, note)),
-        }
-        if status == "credited" && note.is_none() {
-            out.push(format!("return {number}: credited without a credit note"));
-        }
-    }
-    for (number, credit, sum, note) in credit_sums {
-        if let Some(note) = note {
-            if note != credit || sum != credit {
+    // each line holds what its return's status says, its received units are accepted or
+    // rejected, and a credited return has a credit note
+    out.extend(
+        crate::check::first_offending(
+            &mut *conn,
+            "return lines whose quantities are wrong",
+            "SELECT * FROM (SELECT r.id, rl.line_no, r.number, r.status, c.id AS note_id, rl.quantity, rl.received_qty, \
+             rl.accepted_qty, rl.rejected_qty, rl.held_qty, \
+             CASE WHEN r.status IN ('requested', 'approved', 'sent_back') THEN rl.quantity \
+               WHEN r.status = 'received' THEN COALESCE(rl.received_qty, -1) \
+               WHEN r.status IN ('inspected', 'credited', 'closed') THEN COALESCE(rl.accepted_qty, -1) \
+               ELSE 0 END AS expected \
+             FROM returns r JOIN return_lines rl ON rl.return_id = r.id \
+             LEFT JOIN credit_notes c ON c.id = r.credit_note_id) v \
+             WHERE held_qty <> expected OR received_qty > quantity \
+             OR (accepted_qty IS NOT NULL AND accepted_qty + COALESCE(rejected_qty, 0) <> COALESCE(received_qty, -1)) \
+             OR (status = 'credited' AND note_id IS NULL)",
+            "id, line_no",
+            |r, out| {
+                let number: String = r.try_get("number")?;
+                let status: String = r.try_get("status")?;
+                let qty: i64 = r.try_get("quantity")?;
+                let received: Option<i64> = r.try_get("received_qty")?;
+                let accepted: Option<i64> = r.try_get("accepted_qty")?;
+                let rejected: Option<i64> = r.try_get("rejected_qty")?;
+                let held: i64 = r.try_get("held_qty")?;
+                let expected: i64 = r.try_get("expected")?;
+                let note: Option<i64> = r.try_get("note_id")?;
+                if held != expected {
+                    out.push(format!(
+                        "return {number}: a {status} line holds {held} units, expected {expected}"
+                    ));
+                }
+                if received.is_some_and(|rc| rc > qty)
+                    || (accepted.is_some()
+                        && accepted.unwrap_or(0) + rejected.unwrap_or(0) != received.unwrap_or(-1))
+                {
+                    out.push(format!(
+                        "return {number}: received, accepted and rejected quantities do not add up"
+                    ));
+                }
+                if status == "credited" && note.is_none() {
+                    out.push(format!("return {number}: credited without a credit note"));
+                }
+                Ok(())
+            },
+        )
+        .await?,
+    );
+    // a credit note equals its return's credit, and that the sum of the lines' credits
+    out.extend(
+        crate::check::first_offending(
+            conn,
+            "returns whose credit is wrong",
+            "SELECT * FROM (SELECT r.id, r.number, r.credit_fen, c.amount_fen AS note_fen, \
+             (SELECT CAST(SUM(rl.credit_fen) AS BIGINT) FROM return_lines rl WHERE rl.return_id = r.id) AS lines_fen \
+             FROM returns r JOIN credit_notes c ON c.id = r.credit_note_id \
+             WHERE EXISTS (SELECT 1 FROM return_lines rl WHERE rl.return_id = r.id)) v \
+             WHERE note_fen <> credit_fen OR lines_fen <> credit_fen",
+            "id",
+            |r, out| {
+                let number: String = r.try_get("number")?;
+                let credit: i64 = r.try_get("credit_fen")?;
+                let sum: i64 = r.try_get("lines_fen")?;
+                let note: i64 = r.try_get("note_fen")?;
                 out.push(format!(
                     "return {number}: credit {credit}, its lines {sum} and its credit note {note} differ"
                 ));
-            }
-        }
-    }
+                Ok(())
+            },
+        )
+        .await?,
+    );
     Ok(out)
 }

@@ -76,30 +76,36 @@ const SUMS: &str = "CAST(SUM(ordered_fen) AS BIGINT) AS ordered_fen, CAST(SUM(or
      CAST(SUM(invoiced_fen) AS BIGINT) AS invoiced_fen, CAST(SUM(invoiced_qty) AS BIGINT) AS invoiced_qty, \
      CAST(SUM(collected_fen) AS BIGINT) AS collected_fen";
 
-/// Rollup groups that differ from a full recomputation (at most 20 reported each way).
+/// Rollup groups that differ from a full recomputation (at most [`crate::check::SHOWN`]
+/// reported per table, then a count). Each table is compared with its recomputation in one
+/// set-based pass in the database: only the differing groups come back.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let mut problems = Vec::new();
+    use crate::check::{first_offending, kept_more, set_difference};
     let stored = format!("SELECT {COLUMNS} FROM sales_rollups WHERE {NONZERO}");
-    let computed = format!(
-        "SELECT {COLUMNS} FROM ({}) r WHERE {NONZERO}",
-        RECOMPUTATION
-    );
-    for (label, a, b) in [
-        ("kept but not recomputed", &stored, &computed),
-        ("recomputed but not kept", &computed, &stored),
-    ] {
-        let sql = format!("SELECT {COLUMNS} FROM ({a} EXCEPT {b}) d ORDER BY month, node_path, owner_id, dealer_id, product_id LIMIT 20");
-        for r in Sql::new(&sql).fetch_all(conn).await? {
+    let computed = format!("SELECT {COLUMNS} FROM ({RECOMPUTATION}) r WHERE {NONZERO}");
+    let mut problems = first_offending(
+        &mut *conn,
+        "differing sales rollup groups",
+        &set_difference(&stored, &computed, COLUMNS),
+        "month, node_path, owner_id, dealer_id, product_id, kept_rows",
+        |r, out| {
             let month: String = r.try_get("month")?;
             let path: String = r.try_get("node_path")?;
             let owner: i64 = r.try_get("owner_id")?;
             let dealer: i64 = r.try_get("dealer_id")?;
             let product: i64 = r.try_get("product_id")?;
-            problems.push(format!(
+            let label = if kept_more(r)? {
+                "kept but not recomputed"
+            } else {
+                "recomputed but not kept"
+            };
+            out.push(format!(
                 "sales rollup {month} {path} owner {owner} dealer {dealer} product {product}: {label}"
             ));
-        }
-    }
+            Ok(())
+        },
+    )
+    .await?;
     // the per-owner table is the GROUP BY of the fine one
     let coarse = format!(
         "SELECT month, node_path, owner_id, {METRICS} FROM sales_rollups_by_owner WHERE {NONZERO}"
@@ -107,30 +113,44 @@ pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> 
     let grouped = format!(
         "SELECT * FROM (SELECT month, node_path, owner_id, {SUMS} FROM sales_rollups GROUP BY month, node_path, owner_id) g WHERE {NONZERO}"
     );
-    for (a, b) in [(&coarse, &grouped), (&grouped, &coarse)] {
-        let sql = format!("SELECT month, node_path, owner_id FROM ({a} EXCEPT {b}) d ORDER BY month, node_path, owner_id LIMIT 20");
-        for r in Sql::new(&sql).fetch_all(conn).await? {
-            let month: String = r.try_get("month")?;
-            let path: String = r.try_get("node_path")?;
-            let owner: i64 = r.try_get("owner_id")?;
-            problems.push(format!(
-                "sales rollup per owner {month} {path} owner {owner}: differs from the detailed rollups"
-            ));
-        }
-    }
+    problems.extend(
+        first_offending(
+            &mut *conn,
+            "differing per-owner sales rollup groups",
+            &set_difference(&coarse, &grouped, &format!("month, node_path, owner_id, {METRICS}")),
+            "month, node_path, owner_id, kept_rows",
+            |r, out| {
+                let month: String = r.try_get("month")?;
+                let path: String = r.try_get("node_path")?;
+                let owner: i64 = r.try_get("owner_id")?;
+                out.push(format!(
+                    "sales rollup per owner {month} {path} owner {owner}: differs from the detailed rollups"
+                ));
+                Ok(())
+            },
+        )
+        .await?,
+    );
     // open receivables: kept only where something is open, equal to the open invoices' sums
     let kept = "SELECT due_date, node_path, owner_id, open_fen FROM open_receivables_rollups";
-    for (a, b) in [(kept, OPEN_RECEIVABLES), (OPEN_RECEIVABLES, kept)] {
-        let sql = format!("SELECT due_date, node_path, owner_id FROM ({a} EXCEPT {b}) d ORDER BY due_date, node_path, owner_id LIMIT 20");
-        for r in Sql::new(&sql).fetch_all(conn).await? {
-            let due: String = r.try_get("due_date")?;
-            let path: String = r.try_get("node_path")?;
-            let owner: i64 = r.try_get("owner_id")?;
-            problems.push(format!(
-                "open receivables rollup due {due} {path} owner {owner}: differs from the open invoices"
-            ));
-        }
-    }
+    problems.extend(
+        first_offending(
+            conn,
+            "differing open receivables rollup groups",
+            &set_difference(kept, OPEN_RECEIVABLES, "due_date, node_path, owner_id, open_fen"),
+            "due_date, node_path, owner_id, kept_rows",
+            |r, out| {
+                let due: String = r.try_get("due_date")?;
+                let path: String = r.try_get("node_path")?;
+                let owner: i64 = r.try_get("owner_id")?;
+                out.push(format!(
+                    "open receivables rollup due {due} {path} owner {owner}: differs from the open invoices"
+                ));
+                Ok(())
+            },
+        )
+        .await?,
+    );
     Ok(problems)
 }
 

@@ -438,19 +438,20 @@ pub async fn all_invoiced(conn: &mut Conn, order_id: i64) -> Result<bool, StoreE
 
 /// Invariants for `salesos check`: no order line shipped beyond what was ordered or below zero.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let rows = Sql::new(
+    crate::check::first_offending(
+        conn,
+        "order lines shipped out of range",
         "SELECT id, quantity, shipped_qty FROM order_lines WHERE shipped_qty < 0 OR shipped_qty > quantity",
+        "id",
+        |r, out| {
+            let id: i64 = r.try_get("id")?;
+            let q: i64 = r.try_get("quantity")?;
+            let s: i64 = r.try_get("shipped_qty")?;
+            out.push(format!("order line {id}: shipped {s} of {q}"));
+            Ok(())
+        },
     )
-    .fetch_all(conn)
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let q: i64 = r.try_get("quantity")?;
-        let s: i64 = r.try_get("shipped_qty")?;
-        out.push(format!("order line {id}: shipped {s} of {q}"));
-    }
-    Ok(out)
+    .await
 }
 
 /// How many shipments (not cancelled) an order has: its lines are then fixed.

@@ -657,25 +657,33 @@ pub async fn new_active_dealers_unscoped(
 /// Dealers whose kept first order differs from a recomputation (at most 20 each way).
 pub async fn check_first_orders_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
     let kept = "SELECT dealer_id, order_id, order_date, month, node_path, owner_id FROM dealer_first_orders";
+    // each dealer's earliest counted order (by date, then id), in one sorted pass
     let computed = format!(
-        "SELECT o.dealer_id, o.id AS order_id, o.order_date, substr(o.order_date, 1, 7) AS month, o.node_path, o.owner_id \
-         FROM orders o WHERE {COUNTED_ORDER} AND NOT EXISTS (SELECT 1 FROM orders e WHERE e.dealer_id = o.dealer_id \
-         AND {} AND (e.order_date < o.order_date OR (e.order_date = o.order_date AND e.id < o.id)))",
-        COUNTED_ORDER.replace("o.status", "e.status")
+        "SELECT dealer_id, order_id, order_date, month, node_path, owner_id FROM ( \
+         SELECT o.dealer_id, o.id AS order_id, o.order_date, substr(o.order_date, 1, 7) AS month, o.node_path, o.owner_id, \
+         ROW_NUMBER() OVER (PARTITION BY o.dealer_id ORDER BY o.order_date, o.id) AS nth \
+         FROM orders o WHERE {COUNTED_ORDER}) f WHERE nth = 1"
     );
-    let mut problems = Vec::new();
-    for (label, a, b) in [
-        ("kept but not recomputed", kept, computed.as_str()),
-        ("recomputed but not kept", computed.as_str(), kept),
-    ] {
-        let sql = format!(
-            "SELECT dealer_id, order_id FROM ({a} EXCEPT {b}) d ORDER BY dealer_id, order_id LIMIT 20"
-        );
-        for r in Sql::new(&sql).fetch_all(conn).await? {
+    crate::check::first_offending(
+        conn,
+        "differing first orders",
+        &crate::check::set_difference(
+            kept,
+            &computed,
+            "dealer_id, order_id, order_date, month, node_path, owner_id",
+        ),
+        "dealer_id, order_id, kept_rows",
+        |r, out| {
             let dealer: i64 = r.try_get("dealer_id")?;
             let order: i64 = r.try_get("order_id")?;
-            problems.push(format!("dealer {dealer}: first order {order} {label}"));
-        }
-    }
-    Ok(problems)
+            let label = if crate::check::kept_more(r)? {
+                "kept but not recomputed"
+            } else {
+                "recomputed but not kept"
+            };
+            out.push(format!("dealer {dealer}: first order {order} {label}"));
+            Ok(())
+        },
+    )
+    .await
 }

@@ -436,50 +436,56 @@ pub async fn set_target_invoice(
 /// units unless the transfer was closed; a posted transfer's source credits and its target
 /// invoice are both its amount, to the fen.
 pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    let rows = Sql::new(
-        "SELECT t.number, t.status, t.gross_fen, l.quantity, \
-         CAST(COALESCE((SELECT SUM(s.quantity) FROM transfer_sources s WHERE s.transfer_line_id = l.id), 0) AS BIGINT) AS drawn, \
-         CAST(COALESCE((SELECT SUM(s.held_qty) FROM transfer_sources s WHERE s.transfer_line_id = l.id), 0) AS BIGINT) AS held \
-         FROM transfers t JOIN transfer_lines l ON l.transfer_id = t.id ORDER BY t.id, l.line_no",
-    )
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let number: String = r.try_get("number")?;
-        let status: String = r.try_get("status")?;
-        let qty: i64 = r.try_get("quantity")?;
-        let drawn: i64 = r.try_get("drawn")?;
-        let held: i64 = r.try_get("held")?;
-        let expected = if status == "requested" || status == "posted" {
-            qty
-        } else {
-            0
-        };
-        if drawn != qty || held != expected {
+    // each line draws its quantity from its sources, which hold it while the transfer is live
+    let mut out = crate::check::first_offending(
+        &mut *conn,
+        "transfer lines whose sources are wrong",
+        "SELECT * FROM (SELECT t.id, l.line_no, t.number, l.quantity, COALESCE(s.drawn, 0) AS drawn, COALESCE(s.held, 0) AS held, \
+         CASE WHEN t.status IN ('requested', 'posted') THEN l.quantity ELSE 0 END AS expected \
+         FROM transfers t JOIN transfer_lines l ON l.transfer_id = t.id \
+         LEFT JOIN (SELECT transfer_line_id, CAST(SUM(quantity) AS BIGINT) AS drawn, CAST(SUM(held_qty) AS BIGINT) AS held \
+           FROM transfer_sources GROUP BY transfer_line_id) s ON s.transfer_line_id = l.id) v \
+         WHERE drawn <> quantity OR held <> expected",
+        "id, line_no",
+        |r, out| {
+            let number: String = r.try_get("number")?;
+            let qty: i64 = r.try_get("quantity")?;
+            let drawn: i64 = r.try_get("drawn")?;
+            let held: i64 = r.try_get("held")?;
             out.push(format!(
                 "transfer {number}: a line of {qty} draws {drawn} and holds {held} units"
             ));
-        }
-    }
-    let rows = Sql::new(
-        "SELECT t.number, t.gross_fen, i.gross_fen AS invoiced, \
-         CAST(COALESCE((SELECT SUM(c.amount_fen) FROM transfer_sources s JOIN transfer_lines l ON l.id = s.transfer_line_id \
-         JOIN credit_notes c ON c.id = s.credit_note_id WHERE l.transfer_id = t.id), 0) AS BIGINT) AS credited \
-         FROM transfers t LEFT JOIN invoices i ON i.id = t.target_invoice_id WHERE t.status = 'posted'",
+            Ok(())
+        },
     )
-    .fetch_all(conn)
     .await?;
-    for r in rows {
-        let number: String = r.try_get("number")?;
-        let gross: i64 = r.try_get("gross_fen")?;
-        let invoiced: Option<i64> = r.try_get("invoiced")?;
-        let credited: i64 = r.try_get("credited")?;
-        if invoiced != Some(gross) || credited != gross {
-            out.push(format!(
-                "transfer {number}: {gross} moved, but the target was invoiced {invoiced:?} and the source credited {credited}"
-            ));
-        }
-    }
+    // a posted transfer's amount is invoiced to the target and credited to the sources
+    out.extend(
+        crate::check::first_offending(
+            conn,
+            "posted transfers whose amounts are wrong",
+            &format!(
+                "SELECT * FROM (SELECT t.id, t.number, t.gross_fen, i.gross_fen AS invoiced, COALESCE(c.credited, 0) AS credited \
+                 FROM transfers t LEFT JOIN invoices i ON i.id = t.target_invoice_id \
+                 LEFT JOIN (SELECT l.transfer_id, CAST(SUM(n.amount_fen) AS BIGINT) AS credited FROM transfer_sources s \
+                   JOIN transfer_lines l ON l.id = s.transfer_line_id JOIN credit_notes n ON n.id = s.credit_note_id \
+                   GROUP BY l.transfer_id) c ON c.transfer_id = t.id \
+                 WHERE t.status = 'posted') v WHERE {} OR credited <> gross_fen",
+                crate::check::differ("invoiced", "gross_fen"),
+            ),
+            "id",
+            |r, out| {
+                let number: String = r.try_get("number")?;
+                let gross: i64 = r.try_get("gross_fen")?;
+                let invoiced: Option<i64> = r.try_get("invoiced")?;
+                let credited: i64 = r.try_get("credited")?;
+                out.push(format!(
+                    "transfer {number}: {gross} moved, but the target was invoiced {invoiced:?} and the source credited {credited}"
+                ));
+                Ok(())
+            },
+        )
+        .await?,
+    );
     Ok(out)
 }

@@ -194,25 +194,28 @@ pub async fn check_unscoped(conn: &mut Conn) -> Result<Vec<String>, StoreError> 
     let kept = "SELECT month, node_path, visited_by, visits FROM visit_counts WHERE visits <> 0";
     let recount = "SELECT substr(visit_day, 1, 7) AS month, node_path, visited_by, CAST(COUNT(*) AS BIGINT) AS visits \
          FROM visits GROUP BY substr(visit_day, 1, 7), node_path, visited_by";
-    let mut problems = Vec::new();
-    for (label, a, b) in [
-        ("kept but not recounted", kept, recount),
-        ("recounted but not kept", recount, kept),
-    ] {
-        let sql = format!(
-            "SELECT month, node_path, visited_by, visits FROM ({a} EXCEPT {b}) d ORDER BY month, node_path, visited_by LIMIT 20"
-        );
-        for r in Sql::new(&sql).fetch_all(conn).await? {
+    crate::check::first_offending(
+        conn,
+        "differing visit counts",
+        &crate::check::set_difference(kept, recount, "month, node_path, visited_by, visits"),
+        "month, node_path, visited_by, kept_rows",
+        |r, out| {
             let month: String = r.try_get("month")?;
             let path: String = r.try_get("node_path")?;
             let by: i64 = r.try_get("visited_by")?;
             let n: i64 = r.try_get("visits")?;
-            problems.push(format!(
+            let label = if crate::check::kept_more(r)? {
+                "kept but not recounted"
+            } else {
+                "recounted but not kept"
+            };
+            out.push(format!(
                 "visit count {month} {path} visitor {by} = {n}: {label}"
             ));
-        }
-    }
-    Ok(problems)
+            Ok(())
+        },
+    )
+    .await
 }
 
 /// Replaces `visit_counts` by a recount of `visits` (after a bulk load of visits).

@@ -232,6 +232,36 @@ impl TestApp {
         csrf_in_html(&html).expect("the account page has a _csrf field")
     }
 
+    /// A demo login signed in as a browser, with its session's CSRF token, for reading pages
+    /// and posting forms.
+    pub async fn page_session(&self, login: &str) -> PageSession {
+        let client = self.sign_in_demo(login).await;
+        let csrf = self.csrf_of(&client).await;
+        PageSession {
+            client,
+            csrf,
+            base_url: self.base_url.clone(),
+        }
+    }
+
+    /// An API request with a bearer token and, when given, a JSON body.
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .api_client()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("sending the API request")
+    }
+
     /// The person with this login, as the system sees them (no scope).
     pub async fn person(&self, login: &str) -> people::PersonRow {
         let mut conn = self.app.store.read().await.expect("read connection");
@@ -376,6 +406,44 @@ impl TestApp {
                 eprintln!("the test server did not stop within 5 s");
             }
         }
+    }
+}
+
+/// A person signed in through the sign-in form ([`TestApp::page_session`]): the cookie-keeping
+/// client (which does not follow redirects) and the CSRF token its forms post back.
+pub struct PageSession {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    base_url: String,
+}
+
+impl PageSession {
+    /// GETs a page: its status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("page body"))
+    }
+
+    /// Posts a form with the CSRF token added: status, redirect target ("" when none) and body.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        pairs.push(("_csrf", &self.csrf));
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .form(&pairs)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = res.status().as_u16();
+        let loc = location(&res);
+        (status, loc, res.text().await.expect("response body"))
     }
 }
 

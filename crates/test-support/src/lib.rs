@@ -12,7 +12,7 @@ pub mod return_fixtures;
 pub mod target_fixtures;
 
 pub use app::{
-    cookie_value, csrf_in_html, html_escape, location, problem, set_cookies, AuditRow, ProblemDoc,
-    TestApp, DEMO_PASSWORD, ROLE_LOGINS,
+    cookie_value, csrf_in_html, html_escape, location, problem, set_cookies, AuditRow, PageSession,
+    ProblemDoc, TestApp, DEMO_PASSWORD, ROLE_LOGINS,
 };
 pub use db::{test_db, TestDb};

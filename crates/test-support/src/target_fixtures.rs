@@ -19,6 +19,21 @@ pub struct Scoreboard {
     pub ordered_fen: i64,
 }
 
+/// The month before the current one, as (first day, `YYYY-MM`): a whole month of history that
+/// tests fill with visits and orders.
+pub fn last_month() -> (chrono::NaiveDate, String) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let first = today
+        .with_day(1)
+        .unwrap()
+        .pred_opt()
+        .unwrap()
+        .with_day(1)
+        .unwrap();
+    (first, format!("{}-{:02}", first.year(), first.month()))
+}
+
 fn child_named(d: &targets::TargetDetail, node: Option<i64>, person: Option<i64>) -> i64 {
     d.children
         .iter()

@@ -9,13 +9,23 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and the schema is current.
+/// Readiness: the database answers and the schema is current. With a read replica configured,
+/// its state is reported too; a replica that is down does not make the server unready, since
+/// reports then read the primary.
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
-    match s.app.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": s.app.store.backend().name() })),
-        ),
+    let store = &s.app.store;
+    match store.ping().await {
+        Ok(()) => {
+            let mut body = json!({ "status": "ready", "database": store.backend().name() });
+            if let Some(replica) = store.replica_status().await {
+                body["replica"] = json!({
+                    "status": if replica.reachable { "ok" } else { "unavailable" },
+                    "standby": replica.standby,
+                    "lag_ms": replica.lag_ms,
+                });
+            }
+            (StatusCode::OK, Json(body))
+        }
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             (

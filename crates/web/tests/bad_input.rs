@@ -1376,3 +1376,50 @@ async fn injection_strings_in_every_text_field_are_stored_verbatim_and_shown_esc
     // every table is still there
     assert!(whole_footprint(&t).await.iter().all(|(_, n)| *n >= 0));
 }
+
+/// A page for an id that is not a number (`/invoices/abc`) names no record: it answers like an
+/// unknown record, with the not-found page in the person's language, for reading and for forms
+/// alike, and writes nothing; signed out it is the sign-in redirect like any page.
+#[tokio::test]
+async fn a_page_for_a_malformed_id_is_the_not_found_page() {
+    use salesos_domain::people::Locale;
+    use salesos_web::i18n::Tr;
+    let t = TestApp::spawn().await;
+    let admin = t.page_session("admin").await;
+    let not_found = |html: &str| {
+        [Locale::ZhCn, Locale::En].into_iter().any(|l| {
+            html.contains(&format!(
+                "data-testid=\"error-message\">{}<",
+                html_escape(&Tr::new(l).error("not_found", ""))
+            ))
+        })
+    };
+    let (status, html) = admin.get("/people/999999999").await;
+    assert_eq!(status, 404);
+    assert!(not_found(&html), "an unknown record: {html}");
+    for path in [
+        "/invoices/abc",
+        "/people/1.5",
+        "/targets/x/export?table=children",
+        "/orders/99999999999999999999999",
+    ] {
+        let (status, html) = admin.get(path).await;
+        assert_eq!(status, 404, "GET {path}");
+        assert!(not_found(&html), "GET {path}: {html}");
+    }
+    let audit = t.last_audit_id().await;
+    for path in ["/plans/abc/submit", "/orders/x/confirm"] {
+        let (status, _, html) = admin.post(path, &[]).await;
+        assert_eq!(status, 404, "POST {path}");
+        assert!(not_found(&html), "POST {path}: {html}");
+    }
+    assert!(t.audit_since(audit).await.is_empty(), "nothing written");
+
+    let res = t.client().get(t.url("/invoices/abc")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        salesos_test_support::location(&res).starts_with("/signin?next="),
+        "{}",
+        salesos_test_support::location(&res)
+    );
+}

@@ -76,6 +76,27 @@ async fn line_rollup_triggers(t: &TestApp) -> i64 {
     }
 }
 
+/// The definitions of `orders` and `order_lines` (columns, indexes, constraints, triggers):
+/// an import sets some aside for its run and must leave them exactly as they were.
+async fn order_tables_schema(t: &TestApp) -> Vec<String> {
+    let select = match t.backend() {
+        Backend::Sqlite => {
+            "SELECT COALESCE(sql, name) AS d, name AS id FROM sqlite_master \
+             WHERE tbl_name IN ('orders', 'order_lines')"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(c.conname AS TEXT) || ' ' || pg_get_constraintdef(c.oid) AS d, CAST(c.conname AS TEXT) AS id \
+             FROM pg_constraint c WHERE c.conrelid IN (CAST('orders' AS regclass), CAST('order_lines' AS regclass)) \
+             UNION ALL SELECT CAST(tgname AS TEXT) || ' ' || CAST(tgenabled AS TEXT) || ' ' || pg_get_triggerdef(oid), CAST(tgname AS TEXT) \
+             FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN (CAST('orders' AS regclass), CAST('order_lines' AS regclass)) \
+             UNION ALL SELECT indexdef, CAST(indexname AS TEXT) FROM pg_indexes WHERE tablename IN ('orders', 'order_lines')"
+        }
+    };
+    let schema = codes(t, select).await;
+    assert!(schema.len() > 4, "{schema:?}");
+    schema
+}
+
 const ORDERED_FEN: &str =
     "SELECT CAST(COALESCE(SUM(ordered_fen), 0) AS BIGINT) AS n FROM sales_rollups";
 
@@ -84,6 +105,7 @@ async fn twenty_thousand_lines_check_import_reimport_and_correct() {
     let t = TestApp::spawn().await;
     let triggers = line_rollup_triggers(&t).await;
     assert!(triggers >= 2, "the rollup triggers exist: {triggers}");
+    let schema = order_tables_schema(&t).await;
     let (csv, total_fen) = history_file(&t, 2_000, 10).await;
     let orders_before = t.count("SELECT COUNT(*) AS n FROM orders").await;
     let ordered_before = t.count(ORDERED_FEN).await;
@@ -100,6 +122,7 @@ async fn twenty_thousand_lines_check_import_reimport_and_correct() {
     assert_eq!(t.count(ORDERED_FEN).await, ordered_before);
     assert_eq!(t.last_audit_id().await, audit_before);
     assert_eq!(line_rollup_triggers(&t).await, triggers);
+    assert_eq!(order_tables_schema(&t).await, schema, "after a dry run");
 
     let done = import(&t, &csv, false).await;
     assert!(done.committed, "{:?}", done.problems);
@@ -111,6 +134,7 @@ async fn twenty_thousand_lines_check_import_reimport_and_correct() {
     // the grouped upsert added exactly the file's amounts, and matches a full recomputation
     assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
     assert_eq!(line_rollup_triggers(&t).await, triggers);
+    assert_eq!(order_tables_schema(&t).await, schema, "after an import");
     invariants_hold(&t).await;
     assert_eq!(
         t.count("SELECT COUNT(*) AS n FROM audit_log WHERE operation = 'order.import'")
@@ -150,14 +174,19 @@ async fn twenty_thousand_lines_check_import_reimport_and_correct() {
     );
     assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
     assert_eq!(line_rollup_triggers(&t).await, triggers);
+    assert_eq!(
+        order_tables_schema(&t).await,
+        schema,
+        "after a refused import"
+    );
     invariants_hold(&t).await;
 }
 
 #[tokio::test]
 async fn lines_of_an_order_coming_back_batches_later_are_duplicates() {
     let t = TestApp::spawn().await;
-    let (csv, _) = history_file(&t, 700, 2).await;
-    // the first order's lines again at the end, 700 orders (two batches) after they began
+    let (csv, _) = history_file(&t, 2_100, 2).await;
+    // the first order's lines again at the end, 2,100 orders (two batches) after they began
     let mut lines: Vec<&str> = csv.lines().collect();
     let first_order: Vec<String> = lines[1..3].iter().map(|l| l.to_string()).collect();
     lines.extend(first_order.iter().map(String::as_str));
@@ -174,8 +203,8 @@ async fn lines_of_an_order_coming_back_batches_later_are_duplicates() {
     assert_eq!(
         found,
         vec![
-            (1_402, "order_no", "HV-000000", "import.duplicate_in_file"),
-            (1_403, "order_no", "HV-000000", "import.duplicate_in_file"),
+            (4_202, "order_no", "HV-000000", "import.duplicate_in_file"),
+            (4_203, "order_no", "HV-000000", "import.duplicate_in_file"),
         ]
     );
     assert!(
@@ -184,7 +213,7 @@ async fn lines_of_an_order_coming_back_batches_later_are_duplicates() {
         done.problems[0].message
     );
     assert_eq!(done.problem_count, 2);
-    assert_eq!(done.counts.created, 700);
+    assert_eq!(done.counts.created, 2_100);
     assert_eq!(
         t.count("SELECT COUNT(*) AS n FROM orders").await,
         orders_before

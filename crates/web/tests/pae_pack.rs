@@ -4,27 +4,15 @@
 //! markets' managers, area managers and reps cannot download it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::Duration;
 use salesos_app::jobs::{self, Outcome};
 use salesos_app::pae_pack;
 use salesos_app::targets::{self, NewTargetInput};
 use salesos_store::sql::Sql;
 use salesos_test_support::order_fixtures::{catalogue, dealer, history_order};
+use salesos_test_support::target_fixtures::last_month;
 use salesos_test_support::TestApp;
 use serde_json::json;
-
-/// The month before the current one, as (first day, `YYYY-MM`).
-fn last_month() -> (NaiveDate, String) {
-    let today = Utc::now().date_naive();
-    let first = today
-        .with_day(1)
-        .unwrap()
-        .pred_opt()
-        .unwrap()
-        .with_day(1)
-        .unwrap();
-    (first, format!("{}-{:02}", first.year(), first.month()))
-}
 
 async fn target(
     t: &TestApp,

@@ -9,50 +9,9 @@
 use salesos_app::targets;
 use salesos_domain::people::Locale;
 use salesos_domain::targets as rules;
-use salesos_test_support::app::{html_escape, location};
-use salesos_test_support::TestApp;
+use salesos_test_support::app::html_escape;
+use salesos_test_support::{PageSession, TestApp};
 use salesos_web::i18n::Tr;
-
-struct Session {
-    client: reqwest::Client,
-    csrf: String,
-}
-
-async fn session(t: &TestApp, login: &str) -> Session {
-    let client = t.sign_in_demo(login).await;
-    let csrf = t.csrf_of(&client).await;
-    Session { client, csrf }
-}
-
-async fn get(t: &TestApp, s: &Session, path: &str) -> (u16, String) {
-    let res = s.client.get(t.url(path)).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap())
-}
-
-/// Posts a form; returns status, redirect target and body.
-async fn post(
-    t: &TestApp,
-    s: &Session,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let mut pairs: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
-    pairs.push(("_csrf".into(), s.csrf.clone()));
-    let res = s
-        .client
-        .post(t.url(path))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let loc = location(&res);
-    (status, loc, res.text().await.unwrap())
-}
 
 /// The message for an error code in either language (the demo people choose their own).
 fn shows_error(html: &str, code: &str) -> bool {
@@ -76,14 +35,48 @@ fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
+/// Posts the new-target form: metric, amount, owner and period as typed.
+async fn post_target(
+    s: &PageSession,
+    [metric, amount, owner, period]: [&str; 4],
+) -> (u16, String, String) {
+    let form = [
+        ("metric", metric),
+        ("amount", amount),
+        ("owner", owner),
+        ("period", period),
+    ];
+    s.post("/targets", &form).await
+}
+
+/// Posts a cascade form split `by` quarters or children: `weights` proposes the parts from the
+/// typed weights, `save` saves the typed amounts (one value per row, in row order).
+async fn post_cascade(
+    s: &PageSession,
+    path: &str,
+    by: &str,
+    action: &str,
+    values: &[&str],
+) -> (u16, String, String) {
+    let field = if action == "weights" {
+        "weight"
+    } else {
+        "amount"
+    };
+    let names: Vec<String> = (0..values.len()).map(|i| format!("{field}_{i}")).collect();
+    let mut form = vec![("by", by), ("action", action)];
+    form.extend(names.iter().map(String::as_str).zip(values.iter().copied()));
+    s.post(path, &form).await
+}
+
 #[tokio::test]
 async fn target_form_refuses_non_smart_input_on_the_form_and_creates_a_smart_target() {
     let t = TestApp::spawn().await;
-    let director = session(&t, "director").await;
+    let director = t.page_session("director").await;
     let hq = t.node_id("HQ").await;
     let owner = format!("node:{hq}");
 
-    let (status, html) = get(&t, &director, "/targets/new").await;
+    let (status, html) = director.get("/targets/new").await;
     assert_eq!(status, 200);
     assert!(html.contains("data-testid=\"new-target-form\""));
     assert!(
@@ -94,18 +87,7 @@ async fn target_form_refuses_non_smart_input_on_the_form_and_creates_a_smart_tar
     let before = targets_count(&t).await;
     let audit = t.last_audit_id().await;
     // no period end: refused, the field marked, what was typed kept
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "1200000"),
-            ("owner", &owner),
-            ("period", ""),
-        ],
-    )
-    .await;
+    let (status, _, html) = post_target(&director, ["ordered_amount", "1200000", &owner, ""]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"period\""), "{html}");
     assert!(shows_error(&html, "target.period_missing"));
@@ -114,78 +96,28 @@ async fn target_form_refuses_non_smart_input_on_the_form_and_creates_a_smart_tar
         "the typed amount is kept"
     );
     // no metric
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", ""),
-            ("amount", "10"),
-            ("owner", &owner),
-            ("period", "2031"),
-        ],
-    )
-    .await;
+    let (status, _, html) = post_target(&director, ["", "10", &owner, "2031"]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"metric\""));
     assert!(shows_error(&html, "target.metric_missing"));
     // not a number
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "lots"),
-            ("owner", &owner),
-            ("period", "2031"),
-        ],
-    )
-    .await;
+    let (status, _, html) =
+        post_target(&director, ["ordered_amount", "lots", &owner, "2031"]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"amount\""));
     // negative
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "-5"),
-            ("owner", &owner),
-            ("period", "2031"),
-        ],
-    )
-    .await;
+    let (status, _, html) = post_target(&director, ["ordered_amount", "-5", &owner, "2031"]).await;
     assert_eq!(status, 422);
     assert!(shows_error(&html, "target.amount_negative"));
     // no owner
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "5"),
-            ("owner", ""),
-            ("period", "2031"),
-        ],
-    )
-    .await;
+    let (status, _, html) = post_target(&director, ["ordered_amount", "5", "", "2031"]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"owner\""));
     // below the company without a parent
     let east = t.node_id("M-E").await;
-    let (status, _, html) = post(
-        &t,
+    let (status, _, html) = post_target(
         &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "5"),
-            ("owner", &format!("node:{east}")),
-            ("period", "2031"),
-        ],
+        ["ordered_amount", "5", &format!("node:{east}"), "2031"],
     )
     .await;
     assert_eq!(status, 422);
@@ -198,16 +130,9 @@ async fn target_form_refuses_non_smart_input_on_the_form_and_creates_a_smart_tar
     assert!(t.audit_since(audit).await.is_empty());
 
     // a SMART target: 1,200,000.50 yuan for the company in 2031
-    let (status, loc, _) = post(
-        &t,
+    let (status, loc, _) = post_target(
         &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "1,200,000.50"),
-            ("owner", &owner),
-            ("period", "2031"),
-        ],
+        ["ordered_amount", "1,200,000.50", &owner, "2031"],
     )
     .await;
     assert_eq!(status, 303);
@@ -217,76 +142,61 @@ async fn target_form_refuses_non_smart_input_on_the_form_and_creates_a_smart_tar
         .unwrap();
     assert_eq!(d.view.target.amount, 120_000_050);
     assert_eq!(d.view.target.period, "2031");
-    let (status, html) = get(&t, &director, &loc).await;
+    let (status, html) = director.get(&loc).await;
     assert_eq!(status, 200);
     assert!(html.contains("1,200,000.50"), "the detail shows the number");
 
     // the list shows it, and its filters apply
-    let (_, html) = get(&t, &director, "/targets?period=2031").await;
+    let (_, html) = director.get("/targets?period=2031").await;
     assert!(html.contains(&format!("data-id=\"{id}\"")));
-    let (_, html) = get(&t, &director, "/targets?period=2031&metric=visits").await;
+    let (_, html) = director.get("/targets?period=2031&metric=visits").await;
     assert!(!html.contains(&format!("data-id=\"{id}\"")));
-    let (_, html) = get(&t, &director, &format!("/targets?owner=node:{east}")).await;
+    let (_, html) = director.get(&format!("/targets?owner=node:{east}")).await;
     assert!(!html.contains(&format!("data-id=\"{id}\"")));
-    let (_, html) = get(
-        &t,
-        &director,
-        &format!("/targets?owner=node:{hq}&period=2031"),
-    )
-    .await;
+    let (_, html) = director
+        .get(&format!("/targets?owner=node:{hq}&period=2031"))
+        .await;
     assert!(
         html.contains(&format!("data-id=\"{id}\"")),
         "the owner filter keeps the owner's own target"
     );
 
     // a child target from the detail page's link: the parent is chosen already
-    let (status, html) = get(&t, &director, &format!("/targets/new?parent_id={id}")).await;
+    let (status, html) = director.get(&format!("/targets/new?parent_id={id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains(&format!("value=\"{id}\" selected")));
-    let (status, loc, _) = post(
-        &t,
-        &director,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "600000"),
-            ("owner", &format!("node:{east}")),
-            ("period", "2031"),
-            ("parent_id", &id.to_string()),
-        ],
-    )
-    .await;
+    let (status, loc, _) = director
+        .post(
+            "/targets",
+            &[
+                ("metric", "ordered_amount"),
+                ("amount", "600000"),
+                ("owner", &format!("node:{east}")),
+                ("period", "2031"),
+                ("parent_id", &id.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(status, 303, "a market's target under the company's");
     let child = id_after(&loc, "/targets/");
-    let (_, html) = get(&t, &director, &format!("/targets/{id}")).await;
+    let (_, html) = director.get(&format!("/targets/{id}")).await;
     assert!(
         html.contains(&format!("href=\"/targets/{child}\"")),
         "the parent lists its child"
     );
 
     // a rep may look but not set targets
-    let rep = session(&t, "rep.sh1.1").await;
-    assert_eq!(get(&t, &rep, "/targets/new").await.0, 403);
-    let (status, _, _) = post(
-        &t,
-        &rep,
-        "/targets",
-        &[
-            ("metric", "ordered_amount"),
-            ("amount", "5"),
-            ("owner", &owner),
-            ("period", "2031"),
-        ],
-    )
-    .await;
+    let rep = t.page_session("rep.sh1.1").await;
+    assert_eq!(rep.get("/targets/new").await.0, 403);
+    let (status, _, _) = post_target(&rep, ["ordered_amount", "5", &owner, "2031"]).await;
     assert_eq!(status, 403);
-    assert_eq!(get(&t, &rep, "/targets").await.0, 200);
+    assert_eq!(rep.get("/targets").await.0, 200);
 }
 
 #[tokio::test]
 async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly() {
     let t = TestApp::spawn().await;
-    let director = session(&t, "director").await;
+    let director = t.page_session("director").await;
     let actor = t.actor("director").await;
     let hq = t.node_id("HQ").await;
     // an amount that does not divide evenly: 1,000,000.01 yuan
@@ -310,7 +220,7 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
     let path = format!("/targets/{year}/cascade");
 
     // a year splits into quarters by default; no history in 2031, so equal parts
-    let (status, html) = get(&t, &director, &path).await;
+    let (status, html) = director.get(&path).await;
     assert_eq!(status, 200);
     assert_eq!(html.matches("data-testid=\"cascade-row\"").count(), 4);
     for (i, a) in rules::split(total, &[1, 1, 1, 1])
@@ -326,15 +236,8 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
     assert!(html.contains("name=\"weight_0\" value=\"25.00\""));
 
     // typed seasonality: 10 / 20 / 30.5 / 39.5 %
-    let weights = [
-        ("weight_0", "10"),
-        ("weight_1", "20"),
-        ("weight_2", "30.5"),
-        ("weight_3", "39.5"),
-    ];
-    let mut form = vec![("by", "quarters"), ("action", "weights")];
-    form.extend(weights);
-    let (status, _, html) = post(&t, &director, &path, &form).await;
+    let weights = ["10", "20", "30.5", "39.5"];
+    let (status, _, html) = post_cascade(&director, &path, "quarters", "weights", &weights).await;
     assert_eq!(status, 200, "{html}");
     let proposed = rules::split(total, &[1000, 2000, 3050, 3950]).unwrap();
     assert_eq!(proposed.iter().sum::<i64>(), total);
@@ -346,35 +249,23 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
     }
 
     // weights that do not add up to 100 %, and a negative one: shown on the form
-    let (status, _, html) = post(
-        &t,
+    let (status, _, html) = post_cascade(
         &director,
         &path,
-        &[
-            ("by", "quarters"),
-            ("action", "weights"),
-            ("weight_0", "10"),
-            ("weight_1", "20"),
-            ("weight_2", "30"),
-            ("weight_3", "30"),
-        ],
+        "quarters",
+        "weights",
+        &["10", "20", "30", "30"],
     )
     .await;
     assert_eq!(status, 422);
     assert!(shows_error(&html, "cascade.weights_not_100"), "{html}");
     assert!(html.contains("value=\"30\""), "typed weights are kept");
-    let (status, _, html) = post(
-        &t,
+    let (status, _, html) = post_cascade(
         &director,
         &path,
-        &[
-            ("by", "quarters"),
-            ("action", "weights"),
-            ("weight_0", "-10"),
-            ("weight_1", "50"),
-            ("weight_2", "30"),
-            ("weight_3", "30"),
-        ],
+        "quarters",
+        "weights",
+        &["-10", "50", "30", "30"],
     )
     .await;
     assert_eq!(status, 422);
@@ -384,36 +275,24 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
     let before = targets_count(&t).await;
     // a negative amount, marked on its row; amounts that miss the total by one fen
     let a: Vec<String> = proposed.iter().map(|v| yuan(*v)).collect();
-    let (status, _, html) = post(
-        &t,
+    let (status, _, html) = post_cascade(
         &director,
         &path,
-        &[
-            ("by", "quarters"),
-            ("action", "save"),
-            ("amount_0", &a[0]),
-            ("amount_1", "-1.00"),
-            ("amount_2", &a[2]),
-            ("amount_3", &a[3]),
-        ],
+        "quarters",
+        "save",
+        &[&a[0], "-1.00", &a[2], &a[3]],
     )
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"amount_1\""));
     assert!(shows_error(&html, "target.amount_negative"));
     let short = yuan(proposed[3] - 1);
-    let (status, _, html) = post(
-        &t,
+    let (status, _, html) = post_cascade(
         &director,
         &path,
-        &[
-            ("by", "quarters"),
-            ("action", "save"),
-            ("amount_0", &a[0]),
-            ("amount_1", &a[1]),
-            ("amount_2", &a[2]),
-            ("amount_3", &short),
-        ],
+        "quarters",
+        "save",
+        &[&a[0], &a[1], &a[2], &short],
     )
     .await;
     assert_eq!(status, 422);
@@ -422,18 +301,12 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
 
     // edited and saved: Q1 takes 0.01 from Q4
     let q1 = yuan(proposed[0] + 1);
-    let (status, loc, _) = post(
-        &t,
+    let (status, loc, _) = post_cascade(
         &director,
         &path,
-        &[
-            ("by", "quarters"),
-            ("action", "save"),
-            ("amount_0", &q1),
-            ("amount_1", &a[1]),
-            ("amount_2", &a[2]),
-            ("amount_3", &short),
-        ],
+        "quarters",
+        "save",
+        &[&q1, &a[1], &a[2], &short],
     )
     .await;
     assert_eq!(status, 303);
@@ -452,20 +325,15 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
     assert_eq!(q1_target.view.target.amount, proposed[0] + 1);
 
     // down the tree: the company's year target to its markets by typed weights
-    let (status, html) = get(&t, &director, &format!("{path}?by=children")).await;
+    let (status, html) = director.get(&format!("{path}?by=children")).await;
     assert_eq!(status, 200);
     let markets = html.matches("data-testid=\"cascade-row\"").count();
     assert!(markets >= 2, "the company has markets below it");
-    let mut form = vec![
-        ("by".to_string(), "children".to_string()),
-        ("action".into(), "weights".into()),
-    ];
-    for i in 0..markets {
-        let w = if i == 0 { 100 - 10 * (markets - 1) } else { 10 };
-        form.push((format!("weight_{i}"), w.to_string()));
-    }
-    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, _, html) = post(&t, &director, &path, &refs).await;
+    let weights: Vec<String> = (0..markets)
+        .map(|i| if i == 0 { 100 - 10 * (markets - 1) } else { 10 }.to_string())
+        .collect();
+    let weights: Vec<&str> = weights.iter().map(String::as_str).collect();
+    let (status, _, html) = post_cascade(&director, &path, "children", "weights", &weights).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("data-testid=\"save-cascade\""));
 }
@@ -473,42 +341,28 @@ async fn cascade_page_proposes_validates_weights_and_saves_parts_summing_exactly
 #[tokio::test]
 async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
     let t = TestApp::spawn().await;
-    let director = session(&t, "director").await;
-    let hq = t.node_id("HQ").await;
-
-    // a refused plan: no name
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/plans",
-        &[
-            ("name", ""),
+    let director = t.page_session("director").await;
+    let hq = format!("node:{}", t.node_id("HQ").await);
+    // the company's 2033 plan: 900,000 yuan of orders
+    let plan_form = |name| {
+        [
+            ("name", name),
             ("metric", "ordered_amount"),
             ("amount", "900000"),
-            ("owner", &format!("node:{hq}")),
+            ("owner", hq.as_str()),
             ("period", "2033"),
-        ],
-    )
-    .await;
+        ]
+    };
+
+    // a refused plan: no name
+    let (status, _, html) = director.post("/plans", &plan_form("")).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"name\""));
 
-    let (status, loc, _) = post(
-        &t,
-        &director,
-        "/plans",
-        &[
-            ("name", "2033 plan"),
-            ("metric", "ordered_amount"),
-            ("amount", "900000"),
-            ("owner", &format!("node:{hq}")),
-            ("period", "2033"),
-        ],
-    )
-    .await;
+    let (status, loc, _) = director.post("/plans", &plan_form("2033 plan")).await;
     assert_eq!(status, 303);
     let plan = id_after(&loc, "/plans/");
-    let (status, html) = get(&t, &director, &loc).await;
+    let (status, html) = director.get(&loc).await;
     assert_eq!(status, 200);
     assert!(html.contains("data-status=\"draft\""));
     assert!(html.contains("data-testid=\"submit-plan\""));
@@ -517,43 +371,30 @@ async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
     let actor = t.actor("director").await;
     let d = targets::get_plan(&t.app, &actor, plan).await.unwrap();
     let top = d.targets[0].target.id;
-    let (status, html) = get(
-        &t,
-        &director,
-        &format!("/targets/{top}/cascade?by=children"),
-    )
-    .await;
+    let (status, html) = director
+        .get(&format!("/targets/{top}/cascade?by=children"))
+        .await;
     assert_eq!(status, 200);
     let parts = html.matches("data-testid=\"cascade-row\"").count();
     let amounts = rules::split(90_000_000, &vec![1; parts]).unwrap();
-    let mut form = vec![
-        ("by".to_string(), "children".to_string()),
-        ("action".into(), "save".into()),
-    ];
-    for (i, a) in amounts.iter().enumerate() {
-        form.push((format!("amount_{i}"), yuan(*a)));
-    }
-    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(
-        post(&t, &director, &format!("/targets/{top}/cascade"), &refs)
-            .await
-            .0,
-        303
-    );
+    let amounts: Vec<String> = amounts.iter().map(|a| yuan(*a)).collect();
+    let amounts: Vec<&str> = amounts.iter().map(String::as_str).collect();
+    let cascade = format!("/targets/{top}/cascade");
+    let save = || post_cascade(&director, &cascade, "children", "save", &amounts);
+    assert_eq!(save().await.0, 303);
     let d = targets::get(&t.app, &actor, top).await.unwrap();
     let first_child = d.children[0].view.target.id;
-    let (status, loc, _) = post(
-        &t,
-        &director,
-        &format!("/targets/{first_child}/submission"),
-        &[("amount", "100.00")],
-    )
-    .await;
+    let (status, loc, _) = director
+        .post(
+            &format!("/targets/{first_child}/submission"),
+            &[("amount", "100.00")],
+        )
+        .await;
     assert_eq!(
         (status, loc.as_str()),
         (303, format!("/targets/{first_child}").as_str())
     );
-    let (_, html) = get(&t, &director, &format!("/plans/{plan}")).await;
+    let (_, html) = director.get(&format!("/plans/{plan}")).await;
     assert!(
         html.contains("data-testid=\"plan-gap\""),
         "the plan shows the bottom-up gap"
@@ -564,16 +405,16 @@ async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
     );
 
     // sent for approval: locked while it waits
-    let (status, loc, _) = post(&t, &director, &format!("/plans/{plan}/submit"), &[]).await;
+    let (status, loc, _) = director.post(&format!("/plans/{plan}/submit"), &[]).await;
     assert_eq!(
         (status, loc.as_str()),
         (303, format!("/plans/{plan}").as_str())
     );
-    let (_, html) = get(&t, &director, &loc).await;
+    let (_, html) = director.get(&loc).await;
     assert!(html.contains("data-status=\"pending\""));
     assert!(html.contains("data-testid=\"plan-locked\""));
     assert!(!html.contains("data-testid=\"submit-plan\""));
-    let (status, _, html) = post(&t, &director, &format!("/targets/{top}/cascade"), &refs).await;
+    let (status, _, html) = save().await;
     assert_eq!(
         status, 409,
         "a pending plan's targets cannot be split again"
@@ -587,54 +428,45 @@ async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
         .plan
         .approval_id
         .unwrap();
-    let (status, _, _) = post(
-        &t,
-        &director,
-        &format!("/approvals/{approval}/approve"),
-        &[],
-    )
-    .await;
+    let (status, _, _) = director
+        .post(&format!("/approvals/{approval}/approve"), &[])
+        .await;
     assert!(
         status == 303 || status == 200,
         "approving answered {status}"
     );
-    let (_, html) = get(&t, &director, &format!("/plans/{plan}")).await;
+    let (_, html) = director.get(&format!("/plans/{plan}")).await;
     assert!(html.contains("data-status=\"approved\""));
     assert!(html.contains("data-testid=\"plan-locked\""));
-    let (_, html) = get(&t, &director, &format!("/targets/{top}")).await;
+    let (_, html) = director.get(&format!("/targets/{top}")).await;
     assert!(
         !html.contains("data-testid=\"cascade-link\""),
         "no split offered on a locked target"
     );
-    let (status, _, _) = post(&t, &director, &format!("/targets/{top}/cascade"), &refs).await;
+    let (status, _, _) = save().await;
     assert_eq!(status, 409);
 
     // a new version needs a reason
     let before = t.count("SELECT COUNT(*) AS n FROM target_plans").await;
-    let (status, _, html) = post(
-        &t,
-        &director,
-        &format!("/plans/{plan}/versions"),
-        &[("reason", " ")],
-    )
-    .await;
+    let (status, _, html) = director
+        .post(&format!("/plans/{plan}/versions"), &[("reason", " ")])
+        .await;
     assert_eq!(status, 422);
     assert!(html.contains("data-field=\"reason\""));
     assert_eq!(
         t.count("SELECT COUNT(*) AS n FROM target_plans").await,
         before
     );
-    let (status, loc, _) = post(
-        &t,
-        &director,
-        &format!("/plans/{plan}/versions"),
-        &[("reason", "a new market opens")],
-    )
-    .await;
+    let (status, loc, _) = director
+        .post(
+            &format!("/plans/{plan}/versions"),
+            &[("reason", "a new market opens")],
+        )
+        .await;
     assert_eq!(status, 303);
     let v2 = id_after(&loc, "/plans/");
     assert_ne!(v2, plan);
-    let (_, html) = get(&t, &director, &loc).await;
+    let (_, html) = director.get(&loc).await;
     assert!(html.contains("data-status=\"draft\""));
     assert!(html.contains("a new market opens"));
     assert_eq!(
@@ -645,7 +477,7 @@ async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
     assert!(html.contains(&format!("href=\"/plans/{plan}\">v1")));
 
     // the plans list shows both versions
-    let (_, html) = get(&t, &director, "/plans").await;
+    let (_, html) = director.get("/plans").await;
     assert!(
         html.contains(&format!("href=\"/plans/{plan}\""))
             && html.contains(&format!("href=\"/plans/{v2}\""))
@@ -655,10 +487,10 @@ async fn plan_pages_submit_lock_on_approval_and_change_through_a_new_version() {
 #[tokio::test]
 async fn leadership_publishes_the_month_focus_and_everyone_sees_it() {
     let t = TestApp::spawn().await;
-    let director = session(&t, "director").await;
+    let director = t.page_session("director").await;
     let month = t.app.today()[..7].to_string();
     let east = t.node_id("M-E").await;
-    let (status, html) = get(&t, &director, "/focus").await;
+    let (status, html) = director.get("/focus").await;
     assert_eq!(status, 200);
     assert!(
         html.contains(&format!("name=\"goal_1_{east}\"")),
@@ -666,17 +498,16 @@ async fn leadership_publishes_the_month_focus_and_everyone_sees_it() {
     );
 
     // no main priority: refused, nothing published
-    let (status, _, html) = post(
-        &t,
-        &director,
-        "/focus",
-        &[
-            ("month", &month),
-            ("title_1", ""),
-            ("title_2", "Shelf checks"),
-        ],
-    )
-    .await;
+    let (status, _, html) = director
+        .post(
+            "/focus",
+            &[
+                ("month", &month),
+                ("title_1", ""),
+                ("title_2", "Shelf checks"),
+            ],
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(shows_error(&html, "focus.title_invalid"));
     assert!(
@@ -685,36 +516,35 @@ async fn leadership_publishes_the_month_focus_and_everyone_sees_it() {
     );
 
     let goal = format!("goal_1_{east}");
-    let (status, loc, _) = post(
-        &t,
-        &director,
-        "/focus",
-        &[
-            ("month", &month),
-            ("title_1", "Collect overdue money"),
-            ("detail_1", "before the 25th"),
-            (&goal, "East: 90% of overdue collected"),
-            ("title_2", "Open 5 outlets"),
-            ("title_3", ""),
-        ],
-    )
-    .await;
+    let (status, loc, _) = director
+        .post(
+            "/focus",
+            &[
+                ("month", &month),
+                ("title_1", "Collect overdue money"),
+                ("detail_1", "before the 25th"),
+                (&goal, "East: 90% of overdue collected"),
+                ("title_2", "Open 5 outlets"),
+                ("title_3", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     assert!(loc.starts_with("/focus?month="));
-    let (_, html) = get(&t, &director, &loc).await;
+    let (_, html) = director.get(&loc).await;
     assert!(html.contains("Collect overdue money") && html.contains("Open 5 outlets"));
 
     // a rep sees it on their home page and the focus page, but cannot publish
-    let rep = session(&t, "rep.sh1.1").await;
-    let (_, home) = get(&t, &rep, "/").await;
+    let rep = t.page_session("rep.sh1.1").await;
+    let (_, home) = rep.get("/").await;
     assert!(
         home.contains("Collect overdue money") && home.contains("East: 90% of overdue collected")
     );
-    let (status, html) = get(&t, &rep, "/focus").await;
+    let (status, html) = rep.get("/focus").await;
     assert_eq!(status, 200);
     assert!(!html.contains("data-testid=\"focus-form\""));
     assert_eq!(
-        post(&t, &rep, "/focus", &[("month", &month), ("title_1", "x")])
+        rep.post("/focus", &[("month", &month), ("title_1", "x")])
             .await
             .0,
         403
@@ -734,7 +564,7 @@ fn xlsx_rows(bytes: Vec<u8>) -> (Vec<String>, Vec<Vec<String>>) {
 async fn target_tables_export_to_xlsx_and_csv_with_numbers_as_numbers_in_scope() {
     let t = TestApp::spawn().await;
     let board = salesos_test_support::target_fixtures::scoreboard(&t).await;
-    let director = session(&t, "director").await;
+    let director = t.page_session("director").await;
 
     let res = director
         .client
@@ -766,7 +596,7 @@ async fn target_tables_export_to_xlsx_and_csv_with_numbers_as_numbers_in_scope()
     assert!(rows.iter().any(|r| r[3] == "20000"));
 
     // a rep's export holds only their own target
-    let rep = session(&t, "rep.sh1.1").await;
+    let rep = t.page_session("rep.sh1.1").await;
     let res = rep
         .client
         .get(t.url("/targets/export?format=xlsx"))
@@ -835,7 +665,7 @@ async fn target_tables_export_to_xlsx_and_csv_with_numbers_as_numbers_in_scope()
     assert_eq!(res.status(), 404);
 
     // the home page's tables link to their XLSX and CSV exports, which open
-    let (_, home) = get(&t, &director, "/").await;
+    let (_, home) = director.get("/").await;
     for table in ["trend", "units"] {
         assert!(home.contains(&format!("/home/export?table={table}&amp;format=xlsx")));
         assert!(home.contains(&format!("/home/export?table={table}&amp;format=csv")));

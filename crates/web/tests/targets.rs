@@ -11,21 +11,13 @@ use salesos_test_support::target_fixtures::scoreboard;
 use salesos_test_support::{problem, TestApp};
 use serde_json::{json, Value};
 
-async fn api(
-    t: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = t
-        .api_client()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap()
+/// GETs an API path and reads its JSON answer.
+async fn get_json(t: &TestApp, token: &str, path: &str) -> Value {
+    t.api(token, reqwest::Method::GET, path, None)
+        .await
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn targets_count(t: &TestApp) -> i64 {
@@ -83,14 +75,14 @@ async fn smart_rules_refuse_with_the_field_at_fault() {
         ),
     ];
     for (body, code, field) in cases {
-        let res = api(
-            &t,
-            &token,
-            reqwest::Method::POST,
-            "/api/v1/targets",
-            Some(body.clone()),
-        )
-        .await;
+        let res = t
+            .api(
+                &token,
+                reqwest::Method::POST,
+                "/api/v1/targets",
+                Some(body.clone()),
+            )
+            .await;
         let p = problem(res).await;
         assert_eq!(
             (p.status, p.code.as_str(), p.field.as_deref()),
@@ -100,22 +92,16 @@ async fn smart_rules_refuse_with_the_field_at_fault() {
         assert!(!p.detail.is_empty());
         assert_eq!(targets_count(&t).await, 0, "a refused target wrote nothing");
     }
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        "/api/v1/targets",
-        Some(good),
-    )
-    .await;
+    let res = t
+        .api(&token, reqwest::Method::POST, "/api/v1/targets", Some(good))
+        .await;
     assert_eq!(res.status(), 201);
     let top: Value = res.json().await.unwrap();
     let top_id = top["target"]["id"].as_i64().unwrap();
     // below the company: the parent must share the metric and hold the period
     let wrong_metric = json!({ "metric": "collected_amount", "amount": 5, "owner_node": east, "period": year, "parent_id": top_id });
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             "/api/v1/targets",
@@ -131,8 +117,7 @@ async fn smart_rules_refuse_with_the_field_at_fault() {
     let next_year = (year.parse::<i32>().unwrap() + 1).to_string();
     let outside = json!({ "metric": "ordered_amount", "amount": 5, "owner_node": east, "period": next_year, "parent_id": top_id });
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             "/api/v1/targets",
@@ -150,8 +135,7 @@ async fn smart_rules_refuse_with_the_field_at_fault() {
     let rep = t.token_for("rep.sh1.1").await;
     let body = json!({ "metric": "ordered_amount", "amount": 5, "owner_node": east, "period": year, "parent_id": top_id });
     assert_eq!(
-        api(
-            &t,
+        t.api(
             &rep,
             reqwest::Method::POST,
             "/api/v1/targets",
@@ -163,15 +147,9 @@ async fn smart_rules_refuse_with_the_field_at_fault() {
     );
     let am = t.token_for("am.sh").await;
     assert_eq!(
-        api(
-            &t,
-            &am,
-            reqwest::Method::POST,
-            "/api/v1/targets",
-            Some(body)
-        )
-        .await
-        .status(),
+        t.api(&am, reqwest::Method::POST, "/api/v1/targets", Some(body))
+            .await
+            .status(),
         404
     );
 }
@@ -183,25 +161,25 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
     let token = t.token_for("director").await;
     let path = format!("/api/v1/targets/{}", s.company_year);
     // an amount that does not divide by 12
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::PATCH,
-        &path,
-        Some(json!({ "amount": 1_000_003 })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({ "amount": 1_000_003 })),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     // typed weights summing to 90, not 100: normalised, and the parts sum exactly
     let weights = vec![10, 5, 5, 5, 5, 10, 10, 10, 5, 5, 5, 15];
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("{path}/cascade-proposal"),
-        Some(json!({ "by": "months", "weights": weights })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("{path}/cascade-proposal"),
+            Some(json!({ "by": "months", "weights": weights })),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let proposal: Value = res.json().await.unwrap();
     assert_eq!(proposal["basis"], "typed");
@@ -220,14 +198,14 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
         "15/90, the largest remainder gets the extra fen"
     );
     // last year's actuals are the default weights; with no history the split is equal
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("{path}/cascade-proposal"),
-        Some(json!({ "by": "quarters" })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("{path}/cascade-proposal"),
+            Some(json!({ "by": "quarters" })),
+        )
+        .await;
     let q: Value = res.json().await.unwrap();
     assert_eq!(q["basis"], "equal");
     let amounts: Vec<i64> = q["parts"]
@@ -257,8 +235,7 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
         (json!({ "by": "weeks" }), "cascade.by_unknown", "by"),
     ] {
         let p = problem(
-            api(
-                &t,
+            t.api(
                 &token,
                 reqwest::Method::POST,
                 &format!("{path}/cascade-proposal"),
@@ -280,8 +257,7 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
         .collect();
     edited[0]["amount"] = json!(111_112);
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             &format!("{path}/cascade"),
@@ -297,8 +273,7 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
     edited[0]["amount"] = json!(-1);
     edited[1]["amount"] = json!(parts[1]["amount"].as_i64().unwrap() + 111_112);
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             &format!("{path}/cascade"),
@@ -312,14 +287,14 @@ async fn cascades_split_exactly_and_refuse_what_cannot_be_split() {
     // edited but exact: saved, the existing month target updated rather than duplicated
     edited[0]["amount"] = json!(111_111 - 1);
     edited[1]["amount"] = json!(parts[1]["amount"].as_i64().unwrap() + 1);
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("{path}/cascade"),
-        Some(json!({ "parts": edited })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("{path}/cascade"),
+            Some(json!({ "parts": edited })),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let d: Value = res.json().await.unwrap();
     assert_eq!(d["children_total"].as_i64().unwrap(), 1_000_003);
@@ -379,14 +354,14 @@ async fn achievement_follows_the_owner_at_the_time_of_each_order() {
     let get = |id: i64| {
         let (t, token) = (&t, director.clone());
         async move {
-            let res = api(
-                t,
-                &token,
-                reqwest::Method::GET,
-                &format!("/api/v1/targets/{id}"),
-                None,
-            )
-            .await;
+            let res = t
+                .api(
+                    &token,
+                    reqwest::Method::GET,
+                    &format!("/api/v1/targets/{id}"),
+                    None,
+                )
+                .await;
             assert_eq!(res.status(), 200);
             res.json::<Value>().await.unwrap()
         }
@@ -428,17 +403,7 @@ async fn achievement_follows_the_owner_at_the_time_of_each_order() {
     assert!(places.contains(&(kam.id, 2)), "{places:?}");
     // each sees their own figures on the dashboard, with the leaderboard of peers
     let rep_token = t.token_for("rep.sh1.1").await;
-    let dash: Value = api(
-        &t,
-        &rep_token,
-        reqwest::Method::GET,
-        "/api/v1/dashboard",
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let dash: Value = get_json(&t, &rep_token, "/api/v1/dashboard").await;
     assert_eq!(dash["kind"], "field");
     assert_eq!(
         dash["month_target"]["achievement"]["actual"]
@@ -448,14 +413,14 @@ async fn achievement_follows_the_owner_at_the_time_of_each_order() {
     );
     assert_eq!(dash["leaderboard"].as_array().unwrap().len(), 2);
     // a rep cannot open the KAM's target: out of scope is not found
-    let res = api(
-        &t,
-        &rep_token,
-        reqwest::Method::GET,
-        &format!("/api/v1/targets/{}", s.kam_month),
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            &rep_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/targets/{}", s.kam_month),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 404);
 }
 
@@ -464,7 +429,7 @@ async fn plans_are_versioned_and_locked_once_approved() {
     let t = TestApp::spawn().await;
     let token = t.token_for("director").await;
     let hq = t.node_id("HQ").await;
-    let res = api(&t, &token, reqwest::Method::POST, "/api/v1/plans", Some(json!({
+    let res = t.api(&token, reqwest::Method::POST, "/api/v1/plans", Some(json!({
         "name": "2031 sales plan",
         "top": { "metric": "ordered_amount", "amount": 90_000_000, "owner_node": hq, "period": "2031" },
     }))).await;
@@ -474,27 +439,26 @@ async fn plans_are_versioned_and_locked_once_approved() {
     assert_eq!(plan["plan"]["version"], 1);
     assert_eq!(plan["plan"]["status"], "draft");
     let top = plan["targets"][0]["id"].as_i64().unwrap();
-    let q = api(&t, &token, reqwest::Method::POST, &format!("/api/v1/targets/{top}/cascade"), Some(json!({ "parts": [
+    let q = t.api(&token, reqwest::Method::POST, &format!("/api/v1/targets/{top}/cascade"), Some(json!({ "parts": [
         { "period": "2031-Q1", "amount": 20_000_000 }, { "period": "2031-Q2", "amount": 25_000_000 },
         { "period": "2031-Q3", "amount": 25_000_000 }, { "period": "2031-Q4", "amount": 20_000_000 },
     ] }))).await;
     assert_eq!(q.status(), 200);
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/plans/{plan_id}/submit"),
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{plan_id}/submit"),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let pending: Value = res.json().await.unwrap();
     assert_eq!(pending["plan"]["status"], "pending");
     let approval = pending["plan"]["approval_id"].as_i64().unwrap();
     // locked while waiting
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::PATCH,
             &format!("/api/v1/targets/{top}"),
@@ -504,31 +468,20 @@ async fn plans_are_versioned_and_locked_once_approved() {
     )
     .await;
     assert_eq!((p.status, p.code.as_str()), (409, "target.locked"));
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/approvals/{approval}/approve"),
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/approvals/{approval}/approve"),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let approved: Value = api(
-        &t,
-        &token,
-        reqwest::Method::GET,
-        &format!("/api/v1/plans/{plan_id}"),
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let approved: Value = get_json(&t, &token, &format!("/api/v1/plans/{plan_id}")).await;
     assert_eq!(approved["plan"]["status"], "approved");
     assert_eq!(approved["targets"].as_array().unwrap().len(), 5);
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::PATCH,
             &format!("/api/v1/targets/{top}"),
@@ -539,8 +492,7 @@ async fn plans_are_versioned_and_locked_once_approved() {
     .await;
     assert_eq!(p.code, "target.locked");
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             &format!("/api/v1/plans/{plan_id}/submit"),
@@ -552,8 +504,7 @@ async fn plans_are_versioned_and_locked_once_approved() {
     assert_eq!((p.status, p.code.as_str()), (409, "plan.not_draft"));
     // a change makes version 2, with a reason
     let p = problem(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             &format!("/api/v1/plans/{plan_id}/versions"),
@@ -566,14 +517,14 @@ async fn plans_are_versioned_and_locked_once_approved() {
         (p.code.as_str(), p.field.as_deref()),
         ("plan.reason_required", Some("reason"))
     );
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/plans/{plan_id}/versions"),
-        Some(json!({ "reason": "a new market opens in Q3" })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{plan_id}/versions"),
+            Some(json!({ "reason": "a new market opens in Q3" })),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let v2: Value = res.json().await.unwrap();
     assert_eq!(
@@ -596,37 +547,36 @@ async fn plans_are_versioned_and_locked_once_approved() {
             .all(|c| c["parent_id"].as_i64() == Some(v2_top)),
         "children point at the copied parent"
     );
-    let res = api(
-        &t,
-        &token,
-        reqwest::Method::PATCH,
-        &format!("/api/v1/targets/{v2_top}"),
-        Some(json!({ "amount": 95_000_000 })),
-    )
-    .await;
+    let res = t
+        .api(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/targets/{v2_top}"),
+            Some(json!({ "amount": 95_000_000 })),
+        )
+        .await;
     assert_eq!(res.status(), 200, "the new version is a draft again");
     // approving v2 supersedes v1
     let v2_id = v2["plan"]["id"].as_i64().unwrap();
-    let q = api(&t, &token, reqwest::Method::POST, &format!("/api/v1/targets/{v2_top}/cascade"), Some(json!({ "parts": [
+    let q = t.api(&token, reqwest::Method::POST, &format!("/api/v1/targets/{v2_top}/cascade"), Some(json!({ "parts": [
         { "period": "2031-Q1", "amount": 20_000_000 }, { "period": "2031-Q2", "amount": 25_000_000 },
         { "period": "2031-Q3", "amount": 30_000_000 }, { "period": "2031-Q4", "amount": 20_000_000 },
     ] }))).await;
     assert_eq!(q.status(), 200);
-    let sub: Value = api(
-        &t,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/plans/{v2_id}/submit"),
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let sub: Value = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{v2_id}/submit"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let a2 = sub["plan"]["approval_id"].as_i64().unwrap();
     assert_eq!(
-        api(
-            &t,
+        t.api(
             &token,
             reqwest::Method::POST,
             &format!("/api/v1/approvals/{a2}/approve"),
@@ -636,17 +586,7 @@ async fn plans_are_versioned_and_locked_once_approved() {
         .status(),
         200
     );
-    let v1: Value = api(
-        &t,
-        &token,
-        reqwest::Method::GET,
-        &format!("/api/v1/plans/{plan_id}"),
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let v1: Value = get_json(&t, &token, &format!("/api/v1/plans/{plan_id}")).await;
     assert_eq!(v1["plan"]["status"], "superseded");
     let audit = t.count("SELECT COUNT(*) AS n FROM audit_log WHERE operation IN ('plan.create', 'plan.submit', 'plan.decided', 'plan.new_version')").await;
     assert_eq!(audit, 6);
@@ -666,8 +606,7 @@ async fn the_months_focus_reaches_every_home_page() {
     // only the leadership publishes; four items are too many
     let mm = t.token_for("mm.e").await;
     assert_eq!(
-        api(
-            &t,
+        t.api(
             &mm,
             reqwest::Method::POST,
             "/api/v1/focus",
@@ -683,8 +622,7 @@ async fn the_months_focus_reaches_every_home_page() {
         .unwrap()
         .push(json!({ "title": "多余" }));
     let p = problem(
-        api(
-            &t,
+        t.api(
             &director,
             reqwest::Method::POST,
             "/api/v1/focus",
@@ -697,14 +635,14 @@ async fn the_months_focus_reaches_every_home_page() {
         (p.code.as_str(), p.field.as_deref()),
         ("focus.items_count", Some("items"))
     );
-    let res = api(
-        &t,
-        &director,
-        reqwest::Method::POST,
-        "/api/v1/focus",
-        Some(body),
-    )
-    .await;
+    let res = t
+        .api(
+            &director,
+            reqwest::Method::POST,
+            "/api/v1/focus",
+            Some(body),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let items: Value = res.json().await.unwrap();
     assert_eq!(items[0]["rank"], 1);

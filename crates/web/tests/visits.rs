@@ -5,28 +5,12 @@
 //! recomputation (`salesos check`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use salesos_app::targets::{self, NewTargetInput};
 use salesos_test_support::order_fixtures::{dealer, history_order};
+use salesos_test_support::target_fixtures::last_month;
 use salesos_test_support::{problem, TestApp};
 use serde_json::{json, Value};
-
-async fn api(
-    t: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = t
-        .api_client()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap()
-}
 
 async fn written(t: &TestApp) -> (i64, i64) {
     (
@@ -63,14 +47,14 @@ fn yesterday() -> String {
 }
 
 async fn visit_ids(t: &TestApp, token: &str, query: &str) -> Vec<i64> {
-    let res = api(
-        t,
-        token,
-        reqwest::Method::GET,
-        &format!("/api/v1/visits{query}"),
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            token,
+            reqwest::Method::GET,
+            &format!("/api/v1/visits{query}"),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let list: Vec<Value> = res.json().await.unwrap();
     list.iter().map(|v| v["id"].as_i64().unwrap()).collect()
@@ -132,14 +116,14 @@ async fn visits_are_validated_scoped_and_exported() {
         ),
     ];
     for (body, code, field) in bad {
-        let res = api(
-            &t,
-            &rep,
-            reqwest::Method::POST,
-            "/api/v1/visits",
-            Some(body.clone()),
-        )
-        .await;
+        let res = t
+            .api(
+                &rep,
+                reqwest::Method::POST,
+                "/api/v1/visits",
+                Some(body.clone()),
+            )
+            .await;
         let p = problem(res).await;
         assert_eq!(p.status, 422, "{body}");
         assert_eq!(
@@ -149,48 +133,48 @@ async fn visits_are_validated_scoped_and_exported() {
         );
     }
     // a body of the wrong shape is a 4xx too, never a 500
-    let res = api(
-        &t,
-        &rep,
-        reqwest::Method::POST,
-        "/api/v1/visits",
-        Some(json!({ "dealer_id": "abc" })),
-    )
-    .await;
+    let res = t
+        .api(
+            &rep,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            Some(json!({ "dealer_id": "abc" })),
+        )
+        .await;
     let p = problem(res).await;
     assert!((400..500).contains(&p.status), "{p:?}");
     // a dealer outside the rep's scope is not found, and nothing is written
-    let res = api(
-        &t,
-        &rep,
-        reqwest::Method::POST,
-        "/api/v1/visits",
-        Some(with("dealer_id", json!(north))),
-    )
-    .await;
+    let res = t
+        .api(
+            &rep,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            Some(with("dealer_id", json!(north))),
+        )
+        .await;
     assert_eq!(problem(res).await.status, 404);
     // a rep cannot record a visit in someone else's name
     let kam = t.person_id("kam.sh").await;
-    let res = api(
-        &t,
-        &rep,
-        reqwest::Method::POST,
-        "/api/v1/visits",
-        Some(with("visited_by", json!(kam))),
-    )
-    .await;
+    let res = t
+        .api(
+            &rep,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            Some(with("visited_by", json!(kam))),
+        )
+        .await;
     assert_eq!(problem(res).await.status, 404);
     assert_eq!(written(&t).await, (0, 0), "refused visits write nothing");
 
     // a good visit: a local time is read in the company's time zone
-    let res = api(
-        &t,
-        &rep,
-        reqwest::Method::POST,
-        "/api/v1/visits",
-        Some(with("visited_at", json!("2026-01-05T07:30"))),
-    )
-    .await;
+    let res = t
+        .api(
+            &rep,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            Some(with("visited_at", json!("2026-01-05T07:30"))),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["visit_day"], "2026-01-05");
@@ -206,14 +190,14 @@ async fn visits_are_validated_scoped_and_exported() {
     let first = v["id"].as_i64().unwrap();
     // the area manager records one for the KAM of the area
     let am = t.token_for("am.sh").await;
-    let res = api(
-        &t,
-        &am,
-        reqwest::Method::POST,
-        "/api/v1/visits",
-        Some(with("visited_by", json!(kam))),
-    )
-    .await;
+    let res = t
+        .api(
+            &am,
+            reqwest::Method::POST,
+            "/api/v1/visits",
+            Some(with("visited_by", json!(kam))),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let second: Value = res.json().await.unwrap();
     assert_eq!(second["visited_by"].as_i64().unwrap(), kam);
@@ -245,94 +229,75 @@ async fn visits_are_validated_scoped_and_exported() {
         visit_ids(&t, &am, "?from=2026-01-05&to=2026-01-05").await,
         vec![first]
     );
-    let res = api(
-        &t,
-        &am,
-        reqwest::Method::GET,
-        "/api/v1/visits?from=tomorrow",
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            &am,
+            reqwest::Method::GET,
+            "/api/v1/visits?from=tomorrow",
+            None,
+        )
+        .await;
     let p = problem(res).await;
     assert_eq!((p.status, p.field.as_deref()), (422, Some("from")));
     // the order desk's work is not measured by targets: no visits
     let desk = t.token_for("desk").await;
-    let res = api(&t, &desk, reqwest::Method::GET, "/api/v1/visits", None).await;
+    let res = t
+        .api(&desk, reqwest::Method::GET, "/api/v1/visits", None)
+        .await;
     assert_eq!(res.status(), 403);
 
     // the page: a bad form comes back with the message next to the field, nothing written
-    let browser = t.sign_in_demo("rep.sh1.1").await;
-    let csrf = t.csrf_of(&browser).await;
-    let res = browser
-        .post(t.url("/visits"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("dealer_id", &mine.to_string()),
-            ("visited_at", "2026-01-06T10:00"),
-            ("purpose", ""),
-            ("location", "门店"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
+    let browser = t.page_session("rep.sh1.1").await;
+    let mine_id = mine.to_string();
+    let (status, _, html) = browser
+        .post(
+            "/visits",
+            &[
+                ("dealer_id", &mine_id),
+                ("visited_at", "2026-01-06T10:00"),
+                ("purpose", ""),
+                ("location", "门店"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
     assert!(html.contains("data-field=\"purpose\""), "{html}");
     assert!(html.contains("门店"), "what was typed is kept");
     assert_eq!(written(&t).await.0, 2);
-    let res = browser
-        .post(t.url("/visits"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("dealer_id", &mine.to_string()),
-            ("visited_at", "2026-01-06T10:00"),
-            ("purpose", "新品推广"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success() || res.status().is_redirection());
-    let html = browser
-        .get(t.url("/visits"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, _, _) = browser
+        .post(
+            "/visits",
+            &[
+                ("dealer_id", &mine_id),
+                ("visited_at", "2026-01-06T10:00"),
+                ("purpose", "新品推广"),
+            ],
+        )
+        .await;
+    assert!((200..400).contains(&status), "saving answered {status}");
+    let (_, html) = browser.get("/visits").await;
     assert!(html.contains("新品推广") && html.contains("月度拜访"));
     assert_eq!(written(&t).await, (3, 3));
 
     // exports: same scope and filters, typed cells
-    let csv = browser
-        .get(t.url("/visits/export?format=csv&from=2026-01-06"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, csv) = browser
+        .get("/visits/export?format=csv&from=2026-01-06")
+        .await;
     let rows: Vec<&str> = csv.lines().skip(1).filter(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(
         rows[0].starts_with("2026-01-06,") && rows[0].contains("新品推广"),
         "{csv}"
     );
-    let north_rep = t.sign_in_demo("rep.bj1.1").await;
-    let csv = north_rep
-        .get(t.url("/visits/export?format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let north_rep = t.page_session("rep.bj1.1").await;
+    let (_, csv) = north_rep.get("/visits/export?format=csv").await;
     assert_eq!(
         csv.lines().filter(|l| !l.is_empty()).count(),
         1,
         "header only: {csv}"
     );
     let xlsx = browser
+        .client
         .get(t.url("/visits/export?format=xlsx"))
         .send()
         .await
@@ -346,19 +311,6 @@ async fn visits_are_validated_scoped_and_exported() {
     check_is_clean(&t).await;
 }
 
-/// The month before the current one, as (first day, `YYYY-MM`).
-fn last_month() -> (NaiveDate, String) {
-    let today = Utc::now().date_naive();
-    let first = today
-        .with_day(1)
-        .unwrap()
-        .pred_opt()
-        .unwrap()
-        .with_day(1)
-        .unwrap();
-    (first, format!("{}-{:02}", first.year(), first.month()))
-}
-
 async fn target(t: &TestApp, login: &str, input: NewTargetInput) -> i64 {
     let actor = t.actor(login).await;
     targets::create(&t.app, &actor, input)
@@ -367,6 +319,18 @@ async fn target(t: &TestApp, login: &str, input: NewTargetInput) -> i64 {
         .view
         .target
         .id
+}
+
+/// Sets an order's status straight in the table, as a cancellation or a reinstatement does.
+async fn set_order_status(store: &salesos_store::Store, order: i64, status: &str) {
+    let mut tx = store.begin().await.unwrap();
+    salesos_store::sql::Sql::new(&format!(
+        "UPDATE orders SET status = '{status}' WHERE id = {order}"
+    ))
+    .execute(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn achieved(t: &TestApp, id: i64) -> (i64, bool) {
@@ -522,14 +486,14 @@ async fn visits_and_new_active_dealers_follow_the_owner_of_the_day() {
 
     // ranked like any other metric: at 75% the KAM leads the rep's 50% on visits
     let director = t.token_for("director").await;
-    let res = api(
-        &t,
-        &director,
-        reqwest::Method::GET,
-        &format!("/api/v1/targets/{visits_area}"),
-        None,
-    )
-    .await;
+    let res = t
+        .api(
+            &director,
+            reqwest::Method::GET,
+            &format!("/api/v1/targets/{visits_area}"),
+            None,
+        )
+        .await;
     let d: Value = res.json().await.unwrap();
     assert_eq!(d["target"]["percent_bp"].as_i64(), Some(7_500));
     assert_eq!(d["target"]["measured"], true);
@@ -556,26 +520,12 @@ async fn visits_and_new_active_dealers_follow_the_owner_of_the_day() {
             "SELECT MIN(id) AS n FROM orders WHERE dealer_id = {d1}"
         ))
         .await;
-    let mut tx = s.begin().await.unwrap();
-    salesos_store::sql::Sql::new(&format!(
-        "UPDATE orders SET status = 'cancelled' WHERE id = {first_of_d1}"
-    ))
-    .execute(tx.conn())
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    set_order_status(s, first_of_d1, "cancelled").await;
     assert_eq!(achieved(&t, new_rep).await.0, 0);
     assert_eq!(achieved(&t, new_kam).await.0, 2);
     assert_eq!(achieved(&t, new_area).await.0, 2);
     // and reinstated, it is the first again
-    let mut tx = s.begin().await.unwrap();
-    salesos_store::sql::Sql::new(&format!(
-        "UPDATE orders SET status = 'confirmed' WHERE id = {first_of_d1}"
-    ))
-    .execute(tx.conn())
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    set_order_status(s, first_of_d1, "confirmed").await;
     assert_eq!(achieved(&t, new_rep).await.0, 1);
     assert_eq!(achieved(&t, new_kam).await.0, 1);
     counters_are_clean(&t).await;

@@ -4,9 +4,10 @@
 //! the other kinds: each row is checked as it streams (codes resolved once per distinct code),
 //! checked orders are written a batch at a time in multi-row inserts, the order numbers met so
 //! far live in a temporary table of the transaction instead of memory (so a file whose lines of
-//! one order are not together is caught however long it is), and the per-line rollup triggers
-//! are set aside for the run and replaced by one grouped upsert at its end, all inside the
-//! import's one transaction.
+//! one order are not together is caught however long it is), and the lines are added to the
+//! rollups by one grouped upsert at the end of the run instead of row by row (on PostgreSQL the
+//! foreign keys of the lines are also proven once, set-based; see [`store::HistoryRun`]), all
+//! inside the import's one transaction.
 
 use super::kinds::Importer;
 use super::{Problem, Problems, Row};
@@ -14,30 +15,21 @@ use crate::AppError;
 use salesos_store::audit::NewEntry as AuditEntry;
 use salesos_store::dealers::DealerRow;
 use salesos_store::imports::{self as store, HistoryLine, NewHistoryOrder};
-use salesos_store::{now_micros, WriteTx};
+use salesos_store::WriteTx;
 use std::collections::HashMap;
 
 /// Orders are checked against the file and the database and written this many at a time…
-const ORDER_BATCH: usize = 500;
-/// …or sooner, once their lines reach this many.
-const LINE_BATCH: usize = 5_000;
+const ORDER_BATCH: usize = 2_000;
+/// …or sooner, once their lines reach this many (memory holds one batch, whatever the file).
+const LINE_BATCH: usize = 20_000;
 
 /// Where the import of historical orders stands.
 #[derive(Default)]
 pub(super) struct OrderState {
-    run: Option<Run>,
+    run: Option<store::HistoryRun>,
     pending: Option<PendingOrder>,
     ready: Vec<PendingOrder>,
     ready_lines: usize,
-}
-
-/// Set up on the first row, undone by [`Importer::finish_orders`].
-struct Run {
-    suspended: store::LineRollupsAside,
-    /// The highest order and order-line ids before the run.
-    after: (i64, i64),
-    /// The `created_at` of every order of the run.
-    created_at: i64,
 }
 
 /// The order being read, then waiting in a batch.
@@ -154,28 +146,17 @@ impl Importer<'_> {
         }
         self.flush_orders(tx, sink).await?;
         if let Some(run) = self.orders.run.take() {
-            store::add_history_rollups(tx.conn(), run.after, run.created_at).await?;
-            store::restore_line_rollups(tx.conn(), run.suspended).await?;
-            store::end_order_numbers(tx.conn()).await?;
+            store::end_history(tx.conn(), run).await?;
         }
         Ok(())
     }
 
-    /// Sets aside the per-line rollup triggers (on PostgreSQL this also makes concurrent
-    /// imports wait here, before the ids of the run are read) and opens the table of numbers.
+    /// Starts the run on its first row (see [`store::HistoryRun`]).
     async fn start_orders(&mut self, tx: &mut WriteTx) -> Result<(), AppError> {
-        if self.orders.run.is_some() {
-            return Ok(());
+        if self.orders.run.is_none() {
+            let backend = tx.backend();
+            self.orders.run = Some(store::begin_history(tx.conn(), backend).await?);
         }
-        let backend = tx.backend();
-        let suspended = store::set_aside_line_rollups(tx.conn(), backend).await?;
-        let after = store::last_order_ids(tx.conn()).await?;
-        store::begin_order_numbers(tx.conn()).await?;
-        self.orders.run = Some(Run {
-            suspended,
-            after,
-            created_at: now_micros(),
-        });
         Ok(())
     }
 
@@ -271,14 +252,12 @@ impl Importer<'_> {
                 });
             }
         }
+        let Some(run) = self.orders.run.as_mut() else {
+            return Ok(());
+        };
         if fresh.is_empty() {
             return Ok(());
         }
-        let created_at = self
-            .orders
-            .run
-            .as_ref()
-            .map_or_else(now_micros, |r| r.created_at);
         let new: Vec<NewHistoryOrder<'_>> = fresh
             .iter()
             .map(
@@ -295,7 +274,7 @@ impl Importer<'_> {
                 },
             )
             .collect();
-        let ids = store::insert_history_orders(tx.conn(), &new, created_at).await?;
+        let ids = store::insert_history_orders(tx.conn(), run, &new).await?;
         let entries: Vec<AuditEntry<'_>> = fresh
             .iter()
             .zip(&ids)
@@ -316,7 +295,7 @@ impl Importer<'_> {
                 },
             )
             .collect();
-        store::append_audit_many(tx.conn(), &entries).await?;
+        store::append_audit_many(tx.conn(), run, &entries).await?;
         self.counts.created += ids.len() as u64;
         Ok(())
     }

@@ -269,20 +269,34 @@ pub async fn create(
         lines: lines_in(body.lines),
         draft: body.draft.unwrap_or(false),
     };
+    // the body stored for retries is also the answer: rendered once
+    let rendered = std::sync::OnceLock::new();
     let render = |d: &OrderDetail| {
-        order_out(d)
+        let body = order_out(d)
             .ok()
             .and_then(|o| serde_json::to_string(&o).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let _ = rendered.set(body.clone());
+        body
     };
     let created = orders::create(&s.app, &a.actor, input, idempotency, &render)
         .await
         .map_err(|e| a.fail(e))?;
     Ok(match created {
-        Created::New(d) => {
-            let out = order_out(&d).map_err(|e| a.fail(e))?;
-            (StatusCode::CREATED, Json(out)).into_response()
-        }
+        Created::New(d) => match rendered.into_inner().filter(|b| !b.is_empty()) {
+            Some(body) => {
+                let mut res = (StatusCode::CREATED, body).into_response();
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                res
+            }
+            None => {
+                let out = order_out(&d).map_err(|e| a.fail(e))?;
+                (StatusCode::CREATED, Json(out)).into_response()
+            }
+        },
         Created::Replayed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut res = (status, body).into_response();

@@ -3,13 +3,13 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, format_time, render, Layout};
+use super::{fail, format_time, render, Layout, PageId};
 use crate::export::Cell;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -199,13 +199,10 @@ pub struct DecisionForm {
 async fn decide(
     s: &AppState,
     pa: &PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    id: i64,
     form: Result<Form<DecisionForm>, FormRejection>,
     decision: Decision,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(pa, AppError::NotFound { entity: "approval" });
-    };
     let reason = form.map(|f| f.0.reason).unwrap_or_default();
     match approvals::decide(&s.app, &pa.actor, id, decision, Some(reason)).await {
         Ok(_) => Redirect::to("/approvals").into_response(),
@@ -268,16 +265,8 @@ pub async fn delegate(
 pub async fn revoke_delegation(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(
-            &pa,
-            AppError::NotFound {
-                entity: "delegation",
-            },
-        );
-    };
     match approvals::revoke_delegation(&s.app, &pa.actor, id).await {
         Ok(()) => Redirect::to("/approvals").into_response(),
         Err(e) => show_error(&s, &pa, "delegation", &[], e).await,
@@ -287,7 +276,7 @@ pub async fn revoke_delegation(
 pub async fn approve(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
     decide(&s, &pa, id, form, Decision::Approve).await
@@ -296,7 +285,7 @@ pub async fn approve(
 pub async fn reject(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
     decide(&s, &pa, id, form, Decision::Reject).await
@@ -305,7 +294,7 @@ pub async fn reject(
 pub async fn send_back(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
     decide(&s, &pa, id, form, Decision::SendBack).await

@@ -3,14 +3,14 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, render, Layout};
+use super::{fail, form_answer, render, Layout, PageId};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -171,14 +171,7 @@ async fn show_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "invoice" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -191,23 +184,22 @@ pub struct CancelForm {
 pub async fn cancel(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<CancelForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "invoice" });
-    };
     let f = form.map(|f| f.0).unwrap_or_default();
-    match billing::cancel_invoice(&s.app, &pa.actor, id, Some(f.reason)).await {
-        Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
-        Err(e) => match FormError::of("cancel", CANCEL_FIELDS, &e, &pa.tr()) {
-            Some(error) => {
-                let status = error.status;
-                show_page(&s, &pa, id, Some(error), status).await
-            }
-            None => fail(&pa, e),
+    form_answer(
+        &pa,
+        billing::cancel_invoice(&s.app, &pa.actor, id, Some(f.reason)).await,
+        |_| format!("/invoices/{id}"),
+        "cancel",
+        CANCEL_FIELDS,
+        |error| {
+            let status = error.status;
+            show_page(&s, &pa, id, Some(error), status)
         },
-    }
+    )
+    .await
 }
 
 pub struct ArLine {
@@ -277,14 +269,7 @@ async fn receivables_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn receivables(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "dealer" });
-    };
+pub async fn receivables(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     receivables_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -293,12 +278,9 @@ pub async fn receivables(
 pub async fn receivables_export(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "dealer" });
-    };
     let format = q.map(|Query(q)| q.format).unwrap_or_default();
     let r = match billing::dealer_receivables(&s.app, &pa.actor, id).await {
         Ok(r) => r,
@@ -376,12 +358,9 @@ fn payment_form(pairs: &[(String, String)]) -> Result<PaymentInput, AppError> {
 pub async fn record_payment(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "dealer" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let result = match payment_form(&pairs) {
         Ok(input) => billing::record_payment(&s.app, &pa.actor, id, input).await,
@@ -549,14 +528,7 @@ struct PaymentPage {
     allocated: String,
 }
 
-pub async fn payment(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "payment" });
-    };
+pub async fn payment(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     let d = match billing::get_payment(&s.app, &pa.actor, id).await {
         Ok(d) => d,
         Err(e) => return fail(&pa, e),
@@ -594,12 +566,9 @@ pub struct CreditNoteForm {
 pub async fn credit_note(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<CreditNoteForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "invoice" });
-    };
     let f = form.map(|f| f.0).unwrap_or_default();
     let result = match Money::parse_yuan(&f.amount) {
         Some(amount) => billing::credit_note(&s.app, &pa.actor, id, amount.0, Some(f.reason)).await,
@@ -609,16 +578,18 @@ pub async fn credit_note(
             "a credit note must be more than zero",
         )),
     };
-    match result {
-        Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
-        Err(e) => match FormError::of("credit_note", CREDIT_NOTE_FIELDS, &e, &pa.tr()) {
-            Some(error) => {
-                let status = error.status;
-                show_page(&s, &pa, id, Some(error), status).await
-            }
-            None => fail(&pa, e),
+    form_answer(
+        &pa,
+        result,
+        |_| format!("/invoices/{id}"),
+        "credit_note",
+        CREDIT_NOTE_FIELDS,
+        |error| {
+            let status = error.status;
+            show_page(&s, &pa, id, Some(error), status)
         },
-    }
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -819,16 +790,8 @@ struct CreditNotePage {
 pub async fn credit_note_show(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(
-            &pa,
-            AppError::NotFound {
-                entity: "credit_note",
-            },
-        );
-    };
     match billing::get_credit_note(&s.app, &pa.actor, id).await {
         Ok(c) => render(&CreditNotePage {
             c: credit_note_line(&c),

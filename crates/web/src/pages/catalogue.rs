@@ -3,12 +3,12 @@
 //! the quotas of scarce products per period.
 
 use super::people::FormError;
-use super::{fail, render, Layout};
+use super::{fail, form_answer, render, Layout, PageId};
 use crate::problem::message_of;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -275,17 +275,9 @@ pub async fn price_list(State(s): State<AppState>, pa: PageActor, Path(id): Path
 pub async fn price_list_export(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<crate::export::FormatQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(
-            &pa,
-            AppError::NotFound {
-                entity: "price_list",
-            },
-        );
-    };
     let format = q.map(|Query(q)| q.format).unwrap_or_default();
     let v = match catalogue::price_list(&s.app, &pa.actor, id).await {
         Ok(v) => v,
@@ -563,14 +555,7 @@ pub async fn new_product(State(s): State<AppState>, pa: PageActor) -> Response {
     product_page(&s, &pa, None, None, None).await
 }
 
-pub async fn product(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "product" });
-    };
+pub async fn product(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     product_page(&s, &pa, Some(id), None, None).await
 }
 
@@ -619,12 +604,9 @@ pub async fn create_product(
 pub async fn update_product(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "product" });
-    };
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let mut typed = ProductValues::from_form(&f);
     let result = match typed.input() {
@@ -656,16 +638,18 @@ pub async fn create_line(
         name_zh: get("name_zh"),
         name_en: get("name_en"),
     };
-    match catalogue::create_line(&s.app, &pa.actor, input).await {
-        Ok(_) => Redirect::to("/catalogue").into_response(),
-        Err(e) => match FormError::of("line", LINE_FIELDS, &e, &pa.tr()) {
-            Some(error) => {
-                let typed = [get("code"), get("name_zh"), get("name_en")];
-                catalogue_page(&s, &pa, String::new(), Some((error, typed))).await
-            }
-            None => fail(&pa, e),
+    form_answer(
+        &pa,
+        catalogue::create_line(&s.app, &pa.actor, input).await,
+        |_| "/catalogue".to_string(),
+        "line",
+        LINE_FIELDS,
+        |error| {
+            let typed = [get("code"), get("name_zh"), get("name_en")];
+            catalogue_page(&s, &pa, String::new(), Some((error, typed)))
         },
-    }
+    )
+    .await
 }
 
 pub struct QuotaLine {
@@ -903,11 +887,13 @@ pub async fn create_quota(
         Ok(input) => catalogue::create_quota(&s.app, &pa.actor, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(q) => Redirect::to(&format!("/quotas?period={}", q.period)).into_response(),
-        Err(e) => match FormError::of("quota", QUOTA_FIELDS, &e, &pa.tr()) {
-            Some(error) => quota_page(&s, &pa, get("period"), f.clone(), Some(error)).await,
-            None => fail(&pa, e),
-        },
-    }
+    form_answer(
+        &pa,
+        result,
+        |q| format!("/quotas?period={}", q.period),
+        "quota",
+        QUOTA_FIELDS,
+        |error| quota_page(&s, &pa, get("period"), f.clone(), Some(error)),
+    )
+    .await
 }

@@ -25,9 +25,13 @@ use crate::ctx::RequestCtx;
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
+use crate::AppState;
 use askama::Template;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use people::FormError;
 use salesos_app::{Actor, AppError, Via};
 use salesos_domain::people::Locale;
 use salesos_domain::roles::Capability;
@@ -201,6 +205,52 @@ pub fn fail(pa: &PageActor, err: AppError) -> Response {
         message: message_of(&err, &tr),
     };
     (status, render(&page)).into_response()
+}
+
+/// The answer to a form post: on success a redirect to `next(value)`; bad input or a clash, the
+/// form's page again (`again`) with the message next to the field at fault (one of `fields`);
+/// anything else, the error page.
+pub async fn form_answer<T, Page>(
+    pa: &PageActor,
+    result: Result<T, AppError>,
+    next: impl FnOnce(T) -> String,
+    form: &'static str,
+    fields: &[&str],
+    again: impl FnOnce(FormError) -> Page,
+) -> Response
+where
+    Page: std::future::Future<Output = Response>,
+{
+    match result {
+        Ok(value) => Redirect::to(&next(value)).into_response(),
+        Err(e) => match FormError::of(form, fields, &e, &pa.tr()) {
+            Some(error) => again(error).await,
+            None => fail(pa, e),
+        },
+    }
+}
+
+/// A record's id in a page's path. A malformed one (`/invoices/abc`) names no record, so it is
+/// answered like an unknown one, with the not-found page, instead of axum's plain-text 400.
+pub struct PageId(pub i64);
+
+impl FromRequestParts<AppState> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<i64>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(PageId(id)),
+            Err(_) => {
+                // the page frame needs the person; not signed in is the sign-in redirect, as
+                // for every page
+                let pa = PageActor::from_request_parts(parts, state).await?;
+                Err(fail(&pa, AppError::NotFound { entity: "record" }))
+            }
+        }
+    }
 }
 
 pub async fn not_found(ctx: RequestCtx) -> Response {

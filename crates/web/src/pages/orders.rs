@@ -2,14 +2,14 @@
 //! dealer's credit panel.
 
 use super::people::FormError;
-use super::{fail, format_time, render, Layout};
+use super::{fail, form_answer, format_time, render, Layout, PageId};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -502,14 +502,7 @@ fn owner_roles(tr: &Tr, d: &OrderDetail, c: orders::OwnerCandidates) -> Vec<Owne
     .collect()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "order" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -523,28 +516,27 @@ async fn after_change<T>(
     fields: &[&str],
     result: Result<T, AppError>,
 ) -> Response {
-    match result {
-        Ok(_) => Redirect::to(&format!("/orders/{id}")).into_response(),
-        Err(e) => match FormError::of(form, fields, &e, &pa.tr()) {
-            Some(error) => {
-                let status = error.status;
-                show_page(s, pa, id, Some(error), status).await
-            }
-            None => fail(pa, e),
+    form_answer(
+        pa,
+        result,
+        |_| format!("/orders/{id}"),
+        form,
+        fields,
+        |error| {
+            let status = error.status;
+            show_page(s, pa, id, Some(error), status)
         },
-    }
+    )
+    .await
 }
 
 /// Replaces the order's lines from the edit form; a confirmed order is credit-checked again.
 pub async fn update_lines(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "order" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let rows = field(&pairs, "rows")
         .and_then(|n| n.parse::<usize>().ok())
@@ -561,12 +553,9 @@ pub async fn update_lines(
 pub async fn set_owners(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "order" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let pick = |name: &'static str| -> Result<Option<i64>, AppError> {
         field(&pairs, name)
@@ -591,15 +580,7 @@ pub async fn set_owners(
     after_change(&s, &pa, id, "owners", OWNER_FIELDS, result).await
 }
 
-async fn act(
-    s: &AppState,
-    pa: &PageActor,
-    id: Result<Path<i64>, PathRejection>,
-    what: &str,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(pa, AppError::NotFound { entity: "order" });
-    };
+async fn act(s: &AppState, pa: &PageActor, id: i64, what: &str) -> Response {
     let result = match what {
         "confirm" => orders::confirm(&s.app, &pa.actor, id).await,
         "cancel" => orders::cancel(&s.app, &pa.actor, id, None).await,
@@ -608,27 +589,15 @@ async fn act(
     after_change(s, pa, id, "actions", &[], result).await
 }
 
-pub async fn confirm(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+pub async fn confirm(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     act(&s, &pa, id, "confirm").await
 }
 
-pub async fn cancel(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+pub async fn cancel(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     act(&s, &pa, id, "cancel").await
 }
 
-pub async fn reopen(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+pub async fn reopen(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     act(&s, &pa, id, "reopen").await
 }
 
@@ -643,11 +612,8 @@ struct CreditPage {
 pub async fn dealer_credit(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "dealer" });
-    };
     match credit::dealer_credit(&s.app, &pa.actor, id).await {
         Ok(c) => render(&CreditPage {
             l: Layout::new(&pa, "credit.title", "/dealers"),
@@ -672,12 +638,9 @@ pub struct TempCreditForm {
 pub async fn request_temp_credit(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<TempCreditForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "dealer" });
-    };
     let f = form.map(|f| f.0).unwrap_or_default();
     let result = match Money::parse_yuan(&f.amount) {
         None => Err(AppError::invalid(

@@ -3,15 +3,15 @@
 //! Also the unit and role pickers the people pages share.
 
 use super::people::{person_line, FormError, PersonLine};
-use super::{fail, render, Layout};
+use super::{fail, form_answer, render, Layout, PageId};
 use crate::i18n::Tr;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use salesos_app::org::{self, MoveNodeInput, NewNodeInput, UpdateNodeInput};
 use salesos_app::{people, AppError};
@@ -346,13 +346,15 @@ pub async fn create(
         name_en: f.name_en.clone(),
         effective_from: non_empty(&f.effective_from),
     };
-    match org::create(&s.app, &pa.actor, input).await {
-        Ok(node) => Redirect::to(&format!("/org/{}?notice=unit_created", node.id)).into_response(),
-        Err(err) => match FormError::of("new_unit", NEW_UNIT_FIELDS, &err, &tr) {
-            Some(error) => tree_page(&s, &pa, None, f, Some(error)).await,
-            None => fail(&pa, err),
-        },
-    }
+    form_answer(
+        &pa,
+        org::create(&s.app, &pa.actor, input).await,
+        |node| format!("/org/{}?notice=unit_created", node.id),
+        "new_unit",
+        NEW_UNIT_FIELDS,
+        |error| tree_page(&s, &pa, None, f, Some(error)),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,19 +573,12 @@ async fn unit_page(s: &AppState, pa: &PageActor, id: i64, x: UnitExtras) -> Resp
     (status, render(&page)).into_response()
 }
 
-fn not_found(pa: &PageActor) -> Response {
-    fail(pa, AppError::NotFound { entity: "org_node" })
-}
-
 pub async fn show(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let notice = notice_of(q, &pa.tr());
     unit_page(
         &s,
@@ -600,49 +595,43 @@ pub async fn show(
 pub async fn update(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<RenameForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let input = UpdateNodeInput {
         name_zh: f.name_zh.clone(),
         name_en: f.name_en.clone(),
         active: Some(!f.active.is_empty()),
     };
-    match org::update(&s.app, &pa.actor, id, input).await {
-        Ok(_) => Redirect::to(&format!("/org/{id}?notice=unit_saved")).into_response(),
-        Err(err) => match FormError::of("rename", RENAME_FIELDS, &err, &pa.tr()) {
-            Some(error) => {
-                unit_page(
-                    &s,
-                    &pa,
-                    id,
-                    UnitExtras {
-                        rename: Some(f),
-                        error: Some(error),
-                        ..UnitExtras::default()
-                    },
-                )
-                .await
-            }
-            None => fail(&pa, err),
+    form_answer(
+        &pa,
+        org::update(&s.app, &pa.actor, id, input).await,
+        |_| format!("/org/{id}?notice=unit_saved"),
+        "rename",
+        RENAME_FIELDS,
+        |error| {
+            unit_page(
+                &s,
+                &pa,
+                id,
+                UnitExtras {
+                    rename: Some(f),
+                    error: Some(error),
+                    ..UnitExtras::default()
+                },
+            )
         },
-    }
+    )
+    .await
 }
 
 pub async fn move_node(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<MoveForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
-    let tr = pa.tr();
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let result = match parse_id(&f.parent_id) {
         Some(parent_id) => {
@@ -663,23 +652,24 @@ pub async fn move_node(
             "choose the new parent unit",
         )),
     };
-    match result {
-        Ok(_) => Redirect::to(&format!("/org/{id}?notice=unit_moved")).into_response(),
-        Err(err) => match FormError::of("move", MOVE_FIELDS, &err, &tr) {
-            Some(error) => {
-                unit_page(
-                    &s,
-                    &pa,
-                    id,
-                    UnitExtras {
-                        mv: Some(f),
-                        error: Some(error),
-                        ..UnitExtras::default()
-                    },
-                )
-                .await
-            }
-            None => fail(&pa, err),
+    form_answer(
+        &pa,
+        result,
+        |_| format!("/org/{id}?notice=unit_moved"),
+        "move",
+        MOVE_FIELDS,
+        |error| {
+            unit_page(
+                &s,
+                &pa,
+                id,
+                UnitExtras {
+                    mv: Some(f),
+                    error: Some(error),
+                    ..UnitExtras::default()
+                },
+            )
         },
-    }
+    )
+    .await
 }

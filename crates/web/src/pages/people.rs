@@ -6,15 +6,15 @@ use super::org::{
     last_day, non_empty, notice_of, parse_id, role_options, unit_options, NoticeQuery, RoleOption,
     UnitOption,
 };
-use super::{fail, format_time, render, Layout};
+use super::{fail, form_answer, format_time, render, Layout, PageId};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
 use crate::session::{urlencode, PageActor};
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -90,10 +90,6 @@ pub(crate) fn person_line(tr: &Tr, p: &PersonRow) -> PersonLine {
         },
         active: p.active,
     }
-}
-
-fn not_found(pa: &PageActor) -> Response {
-    fail(pa, AppError::NotFound { entity: "person" })
 }
 
 /// The units the person may place someone at (empty without the right to see the tree).
@@ -407,7 +403,6 @@ pub async fn create(
     pa: PageActor,
     f: Result<Form<NewPersonForm>, FormRejection>,
 ) -> Response {
-    let tr = pa.tr();
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let result = match parse_id(&f.node_id) {
         Some(node_id) => {
@@ -432,15 +427,15 @@ pub async fn create(
             "choose a unit",
         )),
     };
-    match result {
-        Ok(person) => {
-            Redirect::to(&format!("/people/{}?notice=person_created", person.id)).into_response()
-        }
-        Err(err) => match FormError::of("new", NEW_FIELDS, &err, &tr) {
-            Some(error) => new_page(&s, &pa, f, Some(error)).await,
-            None => fail(&pa, err),
-        },
-    }
+    form_answer(
+        &pa,
+        result,
+        |person| format!("/people/{}?notice=person_created", person.id),
+        "new",
+        NEW_FIELDS,
+        |error| new_page(&s, &pa, f, Some(error)),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -690,12 +685,9 @@ fn position_input(f: &PositionForm) -> Result<PositionInput, AppError> {
 pub async fn show(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let notice = notice_of(q, &pa.tr());
     person_page(
         &s,
@@ -712,12 +704,9 @@ pub async fn show(
 pub async fn update_profile(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<ProfileForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let input = ProfileInput {
         display_name: f.display_name.clone(),
@@ -747,12 +736,9 @@ pub async fn update_profile(
 pub async fn move_to(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<PositionForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let result = match position_input(&f) {
         Ok(input) => people::move_to(&s.app, &pa.actor, id, input).await,
@@ -778,14 +764,7 @@ pub async fn move_to(
     }
 }
 
-pub async fn deactivate(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
+pub async fn deactivate(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     match people::deactivate(&s.app, &pa.actor, id).await {
         Ok(_) => back_to(id, "deactivated"),
         Err(err) => failed(&s, &pa, id, "status", &[], err, Extras::default()).await,
@@ -795,12 +774,9 @@ pub async fn deactivate(
 pub async fn reactivate(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<PositionForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let result = match position_input(&f) {
         Ok(input) => people::reactivate(&s.app, &pa.actor, id, input).await,
@@ -830,11 +806,8 @@ pub async fn reactivate(
 pub async fn reset_password(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     match people::reset_password(&s.app, &pa.actor, id, None).await {
         Ok(password) => {
             let notice = Some(pa.tr().t("notice.password_reset").to_string());
@@ -859,12 +832,9 @@ pub async fn reset_password(
 pub async fn create_token(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     f: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return not_found(&pa);
-    };
     let tr = pa.tr();
     let f = f.map(|Form(f)| f).unwrap_or_default();
     let own = pa.actor.person_id() == Some(id);
@@ -927,11 +897,8 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "token" });
-    };
     match tokens::revoke(&s.app, &pa.actor, id).await {
         Ok(token) if pa.actor.person_id() == Some(token.person_id) => {
             Redirect::to("/account").into_response()

@@ -1,20 +1,19 @@
 //! Report pages (printable) and their XLSX/CSV exports: receivables aging with DSO, the overdue
 //! follow-up list per rep, a dealer's reconciliation statement and the monthly OSB review.
 
-use super::{fail, render, Layout};
+use super::{fail, render, Layout, PageId};
 use crate::export::{download, Cell, ExportFormat, Sheet};
 use crate::i18n::Tr;
 use crate::session::{urlencode, PageActor};
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use salesos_app::reports::{
     self, AgingParams, AgingReport, GroupBy, OsbParams, OsbReport, OsbRow, OverdueParams,
     OverdueReport, Statement, StatementParams,
 };
-use salesos_app::AppError;
 use salesos_domain::receivables::DayTenths;
 use salesos_domain::Money;
 use serde::Deserialize;
@@ -363,26 +362,14 @@ struct StatementPage {
     export_query: String,
 }
 
-async fn load_statement(
-    s: &AppState,
-    pa: &PageActor,
-    id: Result<Path<i64>, PathRejection>,
-    q: &StatementQuery,
-) -> Result<Statement, AppError> {
-    let Ok(Path(id)) = id else {
-        return Err(AppError::NotFound { entity: "dealer" });
-    };
-    reports::statement(&s.app, &pa.actor, id, &q.params()).await
-}
-
 pub async fn statement(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<StatementQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let r = match load_statement(&s, &pa, id, &q).await {
+    let r = match reports::statement(&s.app, &pa.actor, id, &q.params()).await {
         Ok(r) => r,
         Err(e) => return fail(&pa, e),
     };
@@ -422,11 +409,11 @@ pub async fn statement(
 pub async fn statement_export(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<StatementQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let r = match load_statement(&s, &pa, id, &q).await {
+    let r = match reports::statement(&s.app, &pa.actor, id, &q.params()).await {
         Ok(r) => r,
         Err(e) => return fail(&pa, e),
     };

@@ -2,14 +2,14 @@
 //! return with its action forms (cancel, submit again, receive, inspect, credit).
 
 use super::orders::money;
-use super::{fail, format_time, render, Layout};
+use super::{fail, format_time, render, Layout, PageId};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -229,14 +229,7 @@ async fn new_page(
 }
 
 /// The new-return form for an invoice.
-pub async fn new_form(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "invoice" });
-    };
+pub async fn new_form(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     new_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -259,12 +252,9 @@ fn number_of(text: &str, field_name: &'static str) -> Result<i64, AppError> {
 pub async fn create(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(invoice_id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(invoice_id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "invoice" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let mut lines = Vec::new();
     let mut parsed = Ok(());
@@ -373,14 +363,7 @@ async fn show_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -409,26 +392,16 @@ fn pairs_of(form: FormPairs) -> Vec<(String, String)> {
 pub async fn cancel(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
     let pairs = pairs_of(form);
     let reason = field(&pairs, "reason").map(str::to_string);
     let result = returns::cancel(&s.app, &pa.actor, id, reason).await;
     after_action(&s, &pa, id, result).await
 }
 
-pub async fn resubmit(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
+pub async fn resubmit(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     let result = returns::resubmit(&s.app, &pa.actor, id).await;
     after_action(&s, &pa, id, result).await
 }
@@ -437,12 +410,9 @@ pub async fn resubmit(
 pub async fn receive(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
     let pairs = pairs_of(form);
     let mut lines = Vec::new();
     let mut parsed = Ok(());
@@ -477,12 +447,9 @@ pub async fn receive(
 pub async fn inspect(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
     let pairs = pairs_of(form);
     let mut lines = Vec::new();
     let mut parsed = Ok(());
@@ -517,12 +484,9 @@ pub async fn inspect(
 pub async fn credit(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "return" });
-    };
     let pairs = pairs_of(form);
     let day = field(&pairs, "issued_on").map(str::to_string);
     let result = returns::credit(&s.app, &pa.actor, id, day).await;

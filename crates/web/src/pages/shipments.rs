@@ -3,14 +3,14 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, render, Layout};
+use super::{fail, form_answer, render, Layout, PageId};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -172,14 +172,7 @@ async fn new_page(
 }
 
 /// The new-shipment form for an order.
-pub async fn new_form(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "order" });
-    };
+pub async fn new_form(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     new_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -322,14 +315,7 @@ async fn show_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
@@ -340,27 +326,26 @@ async fn after_action<T>(
     result: Result<T, AppError>,
     to: String,
 ) -> Response {
-    match result {
-        Ok(_) => Redirect::to(&to).into_response(),
-        Err(e) => match FormError::of("shipment", SHOW_FIELDS, &e, &pa.tr()) {
-            Some(error) => {
-                let status = error.status;
-                show_page(s, pa, id, Some(error), status).await
-            }
-            None => fail(pa, e),
+    form_answer(
+        pa,
+        result,
+        |_| to,
+        "shipment",
+        SHOW_FIELDS,
+        |error| {
+            let status = error.status;
+            show_page(s, pa, id, Some(error), status)
         },
-    }
+    )
+    .await
 }
 
 pub async fn ship(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let day = field(&pairs, "shipped_on").map(str::to_string);
     let result = shipments::ship(&s.app, &pa.actor, id, day).await;
@@ -372,12 +357,9 @@ pub async fn ship(
 pub async fn deliver(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let mut ids: Vec<i64> = pairs
         .iter()
@@ -429,12 +411,9 @@ pub async fn deliver(
 pub async fn invoice(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let day = field(&pairs, "invoice_date").map(str::to_string);
     match salesos_app::billing::invoice_shipment(&s.app, &pa.actor, id, day).await {
@@ -444,14 +423,7 @@ pub async fn invoice(
 }
 
 /// Picking → packed.
-pub async fn pack(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
+pub async fn pack(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     let result = shipments::pack(&s.app, &pa.actor, id).await;
     after_action(&s, &pa, id, result, format!("/shipments/{id}")).await
 }
@@ -466,12 +438,9 @@ pub struct CancelForm {
 pub async fn cancel(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<CancelForm>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "shipment" });
-    };
     let f = form.map(|f| f.0).unwrap_or_default();
     let result = shipments::cancel(&s.app, &pa.actor, id, Some(f.reason)).await;
     after_action(&s, &pa, id, result, format!("/shipments/{id}")).await

@@ -6,15 +6,15 @@
 
 use super::home::{figure, percent, unit_of};
 use super::people::FormError;
-use super::{fail, format_time, render, Layout};
+use super::{fail, form_answer, format_time, render, Layout, PageId};
 use crate::charts::{self, Bar};
 use crate::export::{download, format_of, list_download, Cell, Sheet};
 use crate::i18n::Tr;
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -532,13 +532,15 @@ pub async fn create(State(s): State<AppState>, pa: PageActor, form: FormPairs) -
         Ok(input) => targets::create(&s.app, &pa.actor, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(d) => Redirect::to(&format!("/targets/{}", d.view.target.id)).into_response(),
-        Err(e) => match FormError::of("target", &TARGET_FIELDS, &e, &pa.tr()) {
-            Some(fe) => new_page(&s, &pa, v, Some(fe)).await,
-            None => fail(&pa, e),
-        },
-    }
+    form_answer(
+        &pa,
+        result,
+        |d| format!("/targets/{}", d.view.target.id),
+        "target",
+        &TARGET_FIELDS,
+        |fe| new_page(&s, &pa, v, Some(fe)),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -678,14 +680,7 @@ async fn show_page(s: &AppState, pa: &PageActor, id: i64, error: Option<FormErro
     (status, render(&page)).into_response()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "target" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None).await
 }
 
@@ -719,12 +714,9 @@ fn ranked_sheet(tr: &Tr, title: String, rows: &[RankedView]) -> Sheet {
 pub async fn show_export(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<TableQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "target" });
-    };
     let q = q.map(|q| q.0).unwrap_or_default();
     let tr = pa.tr();
     let (name, sheet) = if q.table == "peers" {
@@ -751,12 +743,9 @@ pub async fn show_export(
 pub async fn submission(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "target" });
-    };
     if let Err(e) = pa.actor.require(Capability::SetTargets) {
         return fail(&pa, e);
     }
@@ -772,13 +761,15 @@ pub async fn submission(
             Some(amount) => targets::submit(&s.app, &pa.actor, id, amount).await,
         },
     };
-    match result {
-        Ok(_) => Redirect::to(&format!("/targets/{id}")).into_response(),
-        Err(e) => match FormError::of("submission", &["amount"], &e, &pa.tr()) {
-            Some(fe) => show_page(&s, &pa, id, Some(fe)).await,
-            None => fail(&pa, e),
-        },
-    }
+    form_answer(
+        &pa,
+        result,
+        |_| format!("/targets/{id}"),
+        "submission",
+        &["amount"],
+        |fe| show_page(&s, &pa, id, Some(fe)),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -910,12 +901,9 @@ pub struct CascadeQuery {
 pub async fn cascade_form(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<CascadeQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "target" });
-    };
     if let Err(e) = pa.actor.require(Capability::SetTargets) {
         return fail(&pa, e);
     }
@@ -950,12 +938,9 @@ pub async fn cascade_form(
 pub async fn cascade_post(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "target" });
-    };
     if let Err(e) = pa.actor.require(Capability::SetTargets) {
         return fail(&pa, e);
     }
@@ -1186,13 +1171,15 @@ pub async fn create_plan(State(s): State<AppState>, pa: PageActor, form: FormPai
         Ok(top) => targets::create_plan(&s.app, &pa.actor, &name, top).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(d) => Redirect::to(&format!("/plans/{}", d.plan.id)).into_response(),
-        Err(e) => match FormError::of("plan", &PLAN_FIELDS, &e, &pa.tr()) {
-            Some(fe) => plans_page(&s, &pa, name, v, Some(fe)).await,
-            None => fail(&pa, e),
-        },
-    }
+    form_answer(
+        &pa,
+        result,
+        |d| format!("/plans/{}", d.plan.id),
+        "plan",
+        &PLAN_FIELDS,
+        |fe| plans_page(&s, &pa, name, v, Some(fe)),
+    )
+    .await
 }
 
 /// A plan's list as XLSX or CSV.
@@ -1354,14 +1341,7 @@ async fn plan_page(s: &AppState, pa: &PageActor, id: i64, error: Option<FormErro
     (status, render(&page)).into_response()
 }
 
-pub async fn plan(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "plan" });
-    };
+pub async fn plan(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     plan_page(&s, &pa, id, None).await
 }
 
@@ -1369,12 +1349,9 @@ pub async fn plan(
 pub async fn plan_export(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     q: Result<Query<TableQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "plan" });
-    };
     let q = q.map(|q| q.0).unwrap_or_default();
     let d = match targets::get_plan(&s.app, &pa.actor, id).await {
         Ok(d) => d,
@@ -1399,23 +1376,18 @@ async fn after_plan_action(
     id: i64,
     result: Result<targets::PlanDetail, AppError>,
 ) -> Response {
-    match result {
-        Ok(d) => Redirect::to(&format!("/plans/{}", d.plan.id)).into_response(),
-        Err(e) => match FormError::of("plan", &["reason"], &e, &pa.tr()) {
-            Some(fe) => plan_page(s, pa, id, Some(fe)).await,
-            None => fail(pa, e),
-        },
-    }
+    form_answer(
+        pa,
+        result,
+        |d| format!("/plans/{}", d.plan.id),
+        "plan",
+        &["reason"],
+        |fe| plan_page(s, pa, id, Some(fe)),
+    )
+    .await
 }
 
-pub async fn submit_plan(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "plan" });
-    };
+pub async fn submit_plan(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     let result = targets::submit_plan(&s.app, &pa.actor, id).await;
     after_plan_action(&s, &pa, id, result).await
 }
@@ -1423,12 +1395,9 @@ pub async fn submit_plan(
 pub async fn new_version(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: FormPairs,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "plan" });
-    };
     let pairs = pairs_of(form);
     let result = targets::new_version(&s.app, &pa.actor, id, field(&pairs, "reason")).await;
     after_plan_action(&s, &pa, id, result).await
@@ -1615,18 +1584,20 @@ pub async fn publish_focus(State(s): State<AppState>, pa: PageActor, form: FormP
             goals,
         });
     }
-    match targets::publish_focus(&s.app, &pa.actor, &month, items).await {
-        Ok(_) => Redirect::to(&format!("/focus?month={}", enc(&month))).into_response(),
-        Err(e) => match FormError::of("focus", &[], &e, &pa.tr()) {
-            Some(fe) => {
-                let shown = if TargetPeriod::parse(&month).is_some() {
-                    month.clone()
-                } else {
-                    this_month(&s)
-                };
-                focus_page(&s, &pa, shown, Some(&pairs), Some(fe)).await
-            }
-            None => fail(&pa, e),
+    form_answer(
+        &pa,
+        targets::publish_focus(&s.app, &pa.actor, &month, items).await,
+        |_| format!("/focus?month={}", enc(&month)),
+        "focus",
+        &[],
+        |fe| {
+            let shown = if TargetPeriod::parse(&month).is_some() {
+                month.clone()
+            } else {
+                this_month(&s)
+            };
+            focus_page(&s, &pa, shown, Some(&pairs), Some(fe))
         },
-    }
+    )
+    .await
 }

@@ -1,13 +1,13 @@
 //! Transfer pages (调货): the list, the new-transfer form and one transfer with its cancel form.
 
 use super::orders::money;
-use super::{fail, format_time, render, Layout};
+use super::{fail, format_time, render, Layout, PageId};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -337,26 +337,16 @@ async fn show_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "transfer" });
-    };
+pub async fn show(State(s): State<AppState>, pa: PageActor, PageId(id): PageId) -> Response {
     show_page(&s, &pa, id, None, StatusCode::OK).await
 }
 
 pub async fn cancel(
     State(s): State<AppState>,
     pa: PageActor,
-    id: Result<Path<i64>, PathRejection>,
+    PageId(id): PageId,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return fail(&pa, AppError::NotFound { entity: "transfer" });
-    };
     let pairs = form.map(|f| f.0).unwrap_or_default();
     let reason = field(&pairs, "reason").map(str::to_string);
     match transfers::cancel(&s.app, &pa.actor, id, reason).await {

@@ -1,0 +1,6 @@
+-- Imports of order history add their lines to the sales rollups in one grouped statement at the
+-- end of the run instead of row by row. On PostgreSQL the per-line rollup triggers now skip rows
+-- while the transaction has `SET LOCAL salesos.skip_rollups = 'on'` (see the .postgres part), so
+-- an import no longer disables them with ALTER TABLE (a lock that stopped order entry until the
+-- import committed). On SQLite, with one writer at a time, the import still sets the triggers
+-- aside inside its transaction; nothing changes here.
