@@ -3,7 +3,7 @@
 //! request; only the approvals engine releases it ([`hold_decided`]).
 
 use crate::audit::{record, snapshot};
-use crate::dates::parse_day;
+use crate::dates::{parse_day, parse_optional_day};
 use crate::{approvals, credit, Actor, App, AppError};
 use salesos_domain::credit::{decide, Decision, EntryKind};
 use salesos_domain::orders::{self as rules, Source, Status};
@@ -100,8 +100,13 @@ pub async fn list(
             ));
         }
     }
+    let filter = OrderFilter {
+        from: parse_optional_day(filter.from.as_deref(), "from")?,
+        to: parse_optional_day(filter.to.as_deref(), "to")?,
+        ..filter.clone()
+    };
     let mut conn = app.store.read().await?;
-    Ok(store::list(&mut conn, &actor.scope, filter).await?)
+    Ok(store::list(&mut conn, &actor.scope, &filter).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<OrderDetail, AppError> {

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use salesos_domain::org::OrgPath;
 use salesos_domain::roles::Capability;
 use salesos_domain::targets::{
-    self as rules, Achievement, Metric, TargetInput, TargetOwner, TargetPeriod,
+    self as rules, Achievement, Metric, PeriodKind, TargetInput, TargetOwner, TargetPeriod,
 };
 use salesos_domain::FieldError;
 use salesos_store::rollups::{self, Column, Slice};
@@ -315,14 +315,53 @@ pub async fn list(
     filter: &TargetFilter,
 ) -> Result<Vec<TargetView>, AppError> {
     actor.require(Capability::ViewTargets)?;
+    let filter = checked_filter(filter)?;
     let mut conn = app.store.read().await?;
-    let rows = store::list(&mut conn, &actor.scope, filter).await?;
+    let rows = store::list(&mut conn, &actor.scope, &filter).await?;
     let today = today(app);
     let mut out = Vec::with_capacity(rows.len());
     for t in &rows {
         out.push(measure(&mut conn, t, today).await?);
     }
     Ok(out)
+}
+
+/// The list's filter with its dates normalised; an unknown metric or period kind, or a malformed
+/// day, is refused rather than silently matching nothing.
+fn checked_filter(filter: &TargetFilter) -> Result<TargetFilter, AppError> {
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let metric = blank(&filter.metric);
+    if let Some(m) = &metric {
+        if Metric::parse(m).is_none() {
+            return Err(AppError::invalid(
+                "target.metric_unknown",
+                "metric",
+                "unknown metric",
+            ));
+        }
+    }
+    let period_kind = blank(&filter.period_kind);
+    if let Some(k) = &period_kind {
+        if PeriodKind::parse(k).is_none() {
+            return Err(AppError::invalid(
+                "target.period_kind_unknown",
+                "period_kind",
+                "a period kind is year, quarter or month",
+            ));
+        }
+    }
+    Ok(TargetFilter {
+        from: crate::dates::parse_optional_day(filter.from.as_deref(), "from")?,
+        to: crate::dates::parse_optional_day(filter.to.as_deref(), "to")?,
+        metric,
+        period_kind,
+        ..filter.clone()
+    })
 }
 
 async fn detail(conn: &mut Conn, t: TargetRow, today: NaiveDate) -> Result<TargetDetail, AppError> {
@@ -1066,7 +1105,7 @@ pub struct FocusItemInput {
 
 fn parse_month(month: &str) -> Result<String, AppError> {
     match TargetPeriod::parse(month) {
-        Some(p) if p.kind == rules::PeriodKind::Month => Ok(p.code()),
+        Some(p) if p.kind == PeriodKind::Month => Ok(p.code()),
         _ => Err(AppError::invalid(
             "focus.month_invalid",
             "month",

@@ -109,6 +109,12 @@ impl PeriodKind {
             PeriodKind::Month => "month",
         }
     }
+
+    pub fn parse(code: &str) -> Option<PeriodKind> {
+        [PeriodKind::Year, PeriodKind::Quarter, PeriodKind::Month]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
 }
 
 /// A target's period: a calendar year (`2026`), quarter (`2026-Q2`) or month (`2026-05`).

@@ -1423,3 +1423,43 @@ async fn a_page_for_a_malformed_id_is_the_not_found_page() {
         salesos_test_support::location(&res)
     );
 }
+
+#[tokio::test]
+async fn malformed_list_filters_are_422_naming_the_filter() {
+    let t = TestApp::spawn().await;
+    let api = Api {
+        t: &t,
+        token: t.token_for("director").await,
+    };
+    for (query, code, field) in [
+        ("/api/v1/orders?from=garbage", "date.invalid", "from"),
+        ("/api/v1/orders?to=2026-13-01", "date.invalid", "to"),
+        ("/api/v1/visits?from=2026-02-30", "date.invalid", "from"),
+        ("/api/v1/targets?from=yesterday", "date.invalid", "from"),
+        ("/api/v1/targets?to=2026-04-31", "date.invalid", "to"),
+        ("/api/v1/targets?metric=profit", "target.metric_unknown", "metric"),
+        (
+            "/api/v1/targets?period_kind=week",
+            "target.period_kind_unknown",
+            "period_kind",
+        ),
+    ] {
+        let p = problem(api.raw(reqwest::Method::GET, query, None, Vec::new()).await).await;
+        assert_eq!(
+            (p.status, p.code.as_str(), p.field.as_deref()),
+            (422, code, Some(field)),
+            "{query}: {:?}",
+            p.body
+        );
+    }
+    // blank filters and well-formed ones still list
+    for query in [
+        "/api/v1/orders?from=&to=",
+        "/api/v1/orders?from=2020-01-01&to=2030-12-31",
+        "/api/v1/targets?metric=&period_kind=",
+        "/api/v1/targets?metric=ordered_amount&period_kind=month&from=2026-01-01",
+    ] {
+        let res = api.raw(reqwest::Method::GET, query, None, Vec::new()).await;
+        assert_eq!(res.status(), 200, "{query}");
+    }
+}

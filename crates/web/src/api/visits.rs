@@ -78,17 +78,12 @@ pub fn filter_of(
     limit: i64,
     offset: i64,
 ) -> Result<VisitFilter, salesos_app::AppError> {
-    let day =
-        |raw: Option<&str>, field: &'static str| match raw.map(str::trim).filter(|t| !t.is_empty())
-        {
-            Some(t) => salesos_app::dates::parse_day(Some(t), "", field).map(Some),
-            None => Ok(None),
-        };
+    use salesos_app::dates::parse_optional_day;
     Ok(VisitFilter {
         dealer_id,
         visited_by,
-        from: day(from, "from")?,
-        to: day(to, "to")?,
+        from: parse_optional_day(from, "from")?,
+        to: parse_optional_day(to, "to")?,
         limit,
         offset,
     })
