@@ -3,34 +3,16 @@
 //! backend chosen by `SALESOS_TEST_DB`.
 
 use salesos_test_support::db::test_db;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn salesos(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_salesos"))
-        .args(args)
-        .env("SALESOS_DATABASE_URL", url)
-        .env("SALESOS_DATA_DIR", data_dir)
-        .env("SALESOS_LOG", "warn")
-        .output()
-        .expect("the salesos binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("salesos-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+mod common;
+use common::{run, run_tiny_demo, stdout, temp_dir};
 
 #[tokio::test]
 async fn demo_user_list_token_and_check() {
     let db = test_db().await;
-    let dir = temp_dir("demo");
-    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
+    let dir = temp_dir("cli-demo");
+    let out = run(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
     assert!(
         out.status.success(),
         "demo failed: {}",
@@ -41,7 +23,7 @@ async fn demo_user_list_token_and_check() {
         "the demo password is printed"
     );
 
-    let out = salesos(&db.url, &dir, &["user", "list", "--json"]);
+    let out = run(&db.url, &dir, &["user", "list", "--json"]);
     assert!(out.status.success());
     let people: Vec<serde_json::Value> =
         serde_json::from_str(&stdout(&out)).expect("user list --json prints JSON");
@@ -53,7 +35,7 @@ async fn demo_user_list_token_and_check() {
     assert!(admin["node_id"].is_i64());
     assert!(people.iter().any(|p| p["role"] == "sales_rep"));
 
-    let out = salesos(&db.url, &dir, &["user", "token", "mm.e"]);
+    let out = run(&db.url, &dir, &["user", "token", "mm.e"]);
     assert!(out.status.success());
     let token = stdout(&out).trim().to_string();
     assert!(
@@ -75,10 +57,10 @@ async fn demo_user_list_token_and_check() {
     );
     drop(conn);
 
-    let out = salesos(&db.url, &dir, &["user", "token", "nobody"]);
+    let out = run(&db.url, &dir, &["user", "token", "nobody"]);
     assert!(!out.status.success(), "an unknown login is an error");
 
-    let out = salesos(&db.url, &dir, &["check"]);
+    let out = run(&db.url, &dir, &["check"]);
     assert!(
         out.status.success(),
         "check passes on the demo: {}",
@@ -93,7 +75,7 @@ async fn demo_user_list_token_and_check() {
         .await
         .expect("corrupt");
     tx.commit().await.expect("commit");
-    let out = salesos(&db.url, &dir, &["check"]);
+    let out = run(&db.url, &dir, &["check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("DIFFERENCE: person"),
@@ -106,13 +88,9 @@ async fn demo_user_list_token_and_check() {
 #[tokio::test]
 async fn user_add_and_reset_password() {
     let db = test_db().await;
-    let dir = temp_dir("add");
-    assert!(
-        salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"])
-            .status
-            .success()
-    );
-    let out = salesos(
+    let dir = temp_dir("cli-add");
+    run_tiny_demo(&db.url, &dir);
+    let out = run(
         &db.url,
         &dir,
         &[
@@ -135,7 +113,7 @@ async fn user_add_and_reset_password() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &[
@@ -154,7 +132,7 @@ async fn user_add_and_reset_password() {
         ],
     );
     assert!(!out.status.success(), "a duplicate login is refused");
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &[
@@ -176,7 +154,7 @@ async fn user_add_and_reset_password() {
         !out.status.success(),
         "a rep cannot sit at the company level"
     );
-    let out = salesos(&db.url, &dir, &["user", "reset-password", "zhao.new"]);
+    let out = run(&db.url, &dir, &["user", "reset-password", "zhao.new"]);
     assert!(out.status.success());
     let generated = stdout(&out).trim().to_string();
     assert_eq!(generated.len(), 16);
@@ -208,14 +186,10 @@ async fn backup_is_a_consistent_restorable_copy() {
 
 async fn sqlite_backup_restores() {
     let db = test_db().await;
-    let dir = temp_dir("backup");
-    assert!(
-        salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"])
-            .status
-            .success()
-    );
+    let dir = temp_dir("cli-backup");
+    run_tiny_demo(&db.url, &dir);
     let target = dir.join("copy.db");
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["backup", "--out", target.to_str().expect("utf-8")],
@@ -225,7 +199,7 @@ async fn sqlite_backup_restores() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["backup", "--out", target.to_str().expect("utf-8")],
@@ -236,13 +210,13 @@ async fn sqlite_backup_restores() {
     );
     // restore = use the copy as the database
     let restored = format!("sqlite://{}?mode=rw", target.display());
-    let out = salesos(&restored, &dir, &["check"]);
+    let out = run(&restored, &dir, &["check"]);
     assert!(
         out.status.success(),
         "the copy is consistent: {}",
         stdout(&out)
     );
-    let out = salesos(&restored, &dir, &["user", "list", "--json"]);
+    let out = run(&restored, &dir, &["user", "list", "--json"]);
     let people: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).expect("json");
     let mut conn = db.store.read().await.expect("conn");
     assert_eq!(
@@ -256,14 +230,10 @@ async fn sqlite_backup_restores() {
 
 async fn postgres_backup_writes_a_dump() {
     let db = test_db().await;
-    let dir = temp_dir("pgbackup");
-    assert!(
-        salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"])
-            .status
-            .success()
-    );
+    let dir = temp_dir("cli-pgbackup");
+    run_tiny_demo(&db.url, &dir);
     let target = dir.join("copy.dump");
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["backup", "--out", target.to_str().expect("utf-8")],

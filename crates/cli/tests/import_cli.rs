@@ -5,17 +5,10 @@
 
 use salesos_test_support::db::test_db;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn salesos(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_salesos"))
-        .args(args)
-        .env("SALESOS_DATABASE_URL", url)
-        .env("SALESOS_DATA_DIR", data_dir)
-        .env("SALESOS_LOG", "warn")
-        .output()
-        .expect("the salesos binary runs")
-}
+mod common;
+use common::{run, run_tiny_demo, temp_dir};
 
 fn text(out: &Output) -> String {
     format!(
@@ -36,11 +29,8 @@ fn data(name: &str) -> String {
 #[tokio::test]
 async fn import_checks_imports_and_reimports_nothing() {
     let db = test_db().await;
-    let dir = std::env::temp_dir().join(format!("salesos-cli-import-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = salesos(&db.url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
-    assert!(out.status.success(), "{}", text(&out));
+    let dir = temp_dir("cli-import");
+    run_tiny_demo(&db.url, &dir);
 
     let bad = dir.join("bad.csv");
     std::fs::write(
@@ -48,7 +38,7 @@ async fn import_checks_imports_and_reimports_nothing() {
         "code,name_zh,name_en,line,unit,case_size,tax_rate_bp\nCLI-1,命令行茶,CLI tea,BEV,瓶,-3,1300\n",
     )
     .unwrap();
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["import", "products", bad.to_str().unwrap()],
@@ -62,17 +52,17 @@ async fn import_checks_imports_and_reimports_nothing() {
     assert!(printed.contains("nothing written"), "{printed}");
 
     let products = data("rt_products.csv");
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["import", "products", &products, "--dry-run"],
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("2 new"), "{}", text(&out));
-    let out = salesos(&db.url, &dir, &["import", "products", &products]);
+    let out = run(&db.url, &dir, &["import", "products", &products]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("imported"), "{}", text(&out));
-    let out = salesos(&db.url, &dir, &["import", "products", &products]);
+    let out = run(&db.url, &dir, &["import", "products", &products]);
     assert!(
         text(&out).contains("0 new, 0 changed, 2 unchanged"),
         "{}",
@@ -81,7 +71,7 @@ async fn import_checks_imports_and_reimports_nothing() {
 
     // the operator has the administrator's rights: order history needs the order desk
     for kind in ["prices", "dealers"] {
-        let out = salesos(
+        let out = run(
             &db.url,
             &dir,
             &["import", kind, &data(&format!("rt_{kind}.csv"))],
@@ -89,16 +79,16 @@ async fn import_checks_imports_and_reimports_nothing() {
         assert!(out.status.success(), "{kind}: {}", text(&out));
     }
     let orders = data("rt_orders.csv");
-    let out = salesos(&db.url, &dir, &["import", "orders", &orders]);
+    let out = run(&db.url, &dir, &["import", "orders", &orders]);
     assert!(!out.status.success());
     assert!(text(&out).contains("--as"), "{}", text(&out));
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["import", "orders", &orders, "--as", "desk"],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &[
@@ -121,17 +111,17 @@ async fn import_checks_imports_and_reimports_nothing() {
     )
     .unwrap();
     let path = people.to_str().unwrap();
-    let out = salesos(&db.url, &dir, &["import", "people", path]);
+    let out = run(&db.url, &dir, &["import", "people", path]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("2 new"), "{}", text(&out));
-    let out = salesos(&db.url, &dir, &["import", "people", path]);
+    let out = run(&db.url, &dir, &["import", "people", path]);
     assert!(
         text(&out).contains("0 new, 0 changed, 2 unchanged"),
         "{}",
         text(&out)
     );
 
-    let out = salesos(&db.url, &dir, &["check"]);
+    let out = run(&db.url, &dir, &["check"]);
     assert!(out.status.success(), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }

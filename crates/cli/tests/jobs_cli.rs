@@ -7,22 +7,15 @@
 use salesos_app::jobs::{run_leased, Outcome};
 use salesos_app::{Actor, App, Config};
 use salesos_test_support::db::test_db;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-fn salesos(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_salesos"))
-        .args(args)
-        .env("SALESOS_DATABASE_URL", url)
-        .env("SALESOS_DATA_DIR", data_dir)
-        .env("SALESOS_LOG", "warn")
-        .output()
-        .expect("the salesos binary runs")
-}
+mod common;
+use common::{run, run_tiny_demo, salesos, stdout, temp_dir};
 
 /// Runs `salesos` and asserts that it succeeded, showing its stderr when it did not.
 fn succeeds(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
-    let out = salesos(url, data_dir, args);
+    let out = run(url, data_dir, args);
     assert!(
         out.status.success(),
         "salesos {}: {}",
@@ -30,10 +23,6 @@ fn succeeds(url: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]
@@ -58,9 +47,9 @@ async fn credit_limit_job_runs_once_per_period() {
     assert!(stdout(&out).contains("credit-limits"), "{}", stdout(&out));
     assert!(stdout(&out).contains("done"), "{}", stdout(&out));
 
-    let out = salesos(&db.url, &dir, &["jobs", "run", "nope"]);
+    let out = run(&db.url, &dir, &["jobs", "run", "nope"]);
     assert!(!out.status.success());
-    let out = salesos(
+    let out = run(
         &db.url,
         &dir,
         &["jobs", "run", "credit-limits", "--period", "2026-13"],
@@ -90,17 +79,10 @@ async fn credit_limit_job_runs_once_per_period() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn demo_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("salesos-cli-jobs-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// A fresh data directory, with the tiny demo company written into `url` by `salesos demo`.
 fn demo(url: &str, tag: &str) -> std::path::PathBuf {
-    let dir = demo_dir(tag);
-    succeeds(url, &dir, &["demo", "--size", "tiny", "--no-serve"]);
+    let dir = temp_dir(&format!("cli-jobs-{tag}"));
+    run_tiny_demo(url, &dir);
     dir
 }
 
@@ -161,11 +143,8 @@ async fn crashed_run_is_taken_over_once_after_its_lease_runs_out() {
     }
     let racers: Vec<_> = (0..3)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_salesos"))
+            salesos(&db.url, &dir)
                 .args(args)
-                .env("SALESOS_DATABASE_URL", &db.url)
-                .env("SALESOS_DATA_DIR", &dir)
-                .env("SALESOS_LOG", "warn")
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -221,7 +200,7 @@ async fn crashed_run_is_taken_over_once_after_its_lease_runs_out() {
     assert_eq!(audited, 1);
 
     // and once done, it stays done
-    let out = salesos(&db.url, &dir, &args);
+    let out = run(&db.url, &dir, &args);
     assert!(stdout(&out).contains("already ran"), "{}", stdout(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -252,7 +231,7 @@ async fn a_taken_over_run_keeps_the_proposals_its_first_attempt_made() {
         .expect("pretend the run crashed");
         tx.commit().await.expect("commit");
     }
-    let out = salesos(&db.url, &dir, &args);
+    let out = run(&db.url, &dir, &args);
     assert!(
         stdout(&out).starts_with("credit-limits 2026-11: period 2026-11:"),
         "the expired run is taken over: {}",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{salesos, spawn_server, wait_ready, Server};
+use common::{order_lines, run_tiny_demo, spawn_server, temp_dir, user_token, wait_ready, Server};
 
 async fn start(url: &str, dir: &std::path::Path) -> Server {
     spawn_server(url, dir, &[])
@@ -31,18 +31,8 @@ async fn count(db: &salesos_test_support::TestDb, sql: &str) -> i64 {
 #[tokio::test]
 async fn three_servers_share_sessions_jobs_and_idempotency() {
     let db = test_db().await;
-    let dir = std::env::temp_dir().join(format!("salesos-multi-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let out = salesos(&db.url, &dir)
-        .args(["demo", "--size", "tiny", "--no-serve"])
-        .output()
-        .expect("demo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = temp_dir("multi");
+    run_tiny_demo(&db.url, &dir);
     // dealers the monthly credit-limit job makes proposals for
     let judged =
         salesos_test_support::order_fixtures::dealers_with_sales_history(&db.store, 3).await;
@@ -161,29 +151,9 @@ async fn three_servers_share_sessions_jobs_and_idempotency() {
 
     // One idempotency key sent to all three servers at once: one order, and every answer that
     // succeeded names it.
-    let token = {
-        let out = salesos(&db.url, &dir)
-            .args(["user", "token", "desk"])
-            .output()
-            .expect("user token");
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let token = user_token(&db.url, &dir, "desk");
     let api = reqwest::Client::new();
-    let products: Vec<Value> = api
-        .get(format!("{a}/api/v1/products?status=active"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lines: Vec<Value> = products
-        .iter()
-        .take(5)
-        .map(|p| json!({ "product_id": p["id"], "quantity": 1 }))
-        .collect();
+    let lines = order_lines(&api, a, &token, 5, 1).await;
     let body = json!({ "dealer_id": judged[0], "note": "multi-server", "lines": lines });
     let sends = servers.iter().map(|s| {
         api.post(format!("{}/api/v1/orders", s.base))

@@ -13,12 +13,15 @@ use salesos_store::{Backend, Store};
 use salesos_test_support::db::{test_db, with_database, DEFAULT_PG_URL};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection, Row};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{free_port, salesos, spawn_server, wait_ready, Server};
+use common::{
+    free_port, order_lines, run_tiny_demo, salesos, spawn_server, temp_dir, user_token, wait_ready,
+    Server,
+};
 
 async fn start(url: &str, dir: &Path, replica: Option<&str>) -> Server {
     let extra = match replica {
@@ -53,23 +56,6 @@ fn refused_start(url: &str, dir: &Path, replica: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "salesos-replica-{tag}-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
 }
 
 fn pg_admin_url() -> String {
@@ -131,17 +117,15 @@ impl Drop for ReplicaCopy {
     }
 }
 
-fn token(url: &str, dir: &Path, login: &str) -> String {
-    let out = salesos(url, dir)
-        .args(["user", "token", login])
-        .output()
-        .expect("user token");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+/// What the server answers on `/readyz`.
+async fn readyz(api: &reqwest::Client, base: &str) -> Value {
+    api.get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// The company's ordered amount this month, as the director's dashboard shows it.
@@ -164,16 +148,8 @@ async fn month_actual(api: &reqwest::Client, base: &str, token: &str) -> i64 {
 async fn dashboards_read_the_replica_and_orders_the_primary() {
     let db = test_db().await;
     let postgres = db.backend() == Backend::Postgres;
-    let dir = temp_dir("routing");
-    let out = salesos(&db.url, &dir)
-        .args(["demo", "--size", "tiny", "--no-serve"])
-        .output()
-        .expect("demo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = temp_dir("replica-routing");
+    run_tiny_demo(&db.url, &dir);
     // the dealer with the most credit headroom, so the order is confirmed and counts as ordered
     let dealer: i64 = {
         let mut conn = db.store.read().await.unwrap();
@@ -187,8 +163,8 @@ async fn dashboards_read_the_replica_and_orders_the_primary() {
         .unwrap()
         .get(0)
     };
-    let director = token(&db.url, &dir, "director");
-    let desk = token(&db.url, &dir, "desk");
+    let director = user_token(&db.url, &dir, "director");
+    let desk = user_token(&db.url, &dir, "desk");
     // copying a database needs every connection to it closed
     db.store.close().await;
     let replica = if postgres {
@@ -206,44 +182,17 @@ async fn dashboards_read_the_replica_and_orders_the_primary() {
     let before = month_actual(&api, &plain.base, &director).await;
     if let Some(r) = &with_replica {
         assert_eq!(month_actual(&api, &r.base, &director).await, before);
-        let ready: Value = api
-            .get(format!("{}/readyz", r.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ready = readyz(&api, &r.base).await;
         assert_eq!(ready["status"], "ready");
         assert_eq!(ready["replica"]["status"], "ok", "{ready}");
         assert_eq!(ready["replica"]["standby"], false, "a copy, not a standby");
-        let ready: Value = api
-            .get(format!("{}/readyz", plain.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ready = readyz(&api, &plain.base).await;
         assert!(ready.get("replica").is_none(), "no replica configured");
     }
 
     // the order goes through the server with the replica when there is one
     let taker = with_replica.as_ref().unwrap_or(&plain);
-    let products: Vec<Value> = api
-        .get(format!("{}/api/v1/products?status=active", taker.base))
-        .bearer_auth(&desk)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lines: Vec<Value> = products
-        .iter()
-        .take(3)
-        .map(|p| json!({ "product_id": p["id"], "quantity": 2 }))
-        .collect();
+    let lines = order_lines(&api, &taker.base, &desk, 3, 2).await;
     let res = api
         .post(format!("{}/api/v1/orders", taker.base))
         .bearer_auth(&desk)
@@ -381,7 +330,7 @@ async fn the_replica_connection_refuses_writes() {
 #[tokio::test]
 async fn serve_refuses_a_replica_it_cannot_use() {
     // SQLite as the main database, whatever the backend under test
-    let dir = temp_dir("sqlite");
+    let dir = temp_dir("replica-sqlite");
     let sqlite = format!("sqlite://{}?mode=rwc", dir.join("salesos.db").display());
     let err = refused_start(&sqlite, &dir, "postgres://salesos@127.0.0.1:5432/salesos");
     assert!(

@@ -302,10 +302,7 @@ pub async fn temporary_and_overdue(
     day: &str,
     grace_days: i64,
 ) -> Result<(i64, i64), StoreError> {
-    let Ok(date) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
-        return Err(StoreError::Config(format!("not a date: {day}")));
-    };
-    let cutoff = date - chrono::Duration::days(grace_days);
+    let cutoff = grace_cutoff(day, grace_days)?;
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE((SELECT SUM(amount_fen) FROM temp_credits WHERE status = 'approved' AND dealer_id = ",
     );
@@ -317,7 +314,7 @@ pub async fn temporary_and_overdue(
         .push("), 0) AS BIGINT) AS temporary, CAST(COALESCE((SELECT SUM(open_fen) FROM invoices WHERE status = 'open' AND dealer_id = ")
         .bind(dealer_id)
         .push(" AND due_date < ")
-        .bind(cutoff.format("%Y-%m-%d").to_string())
+        .bind(cutoff)
         .push("), 0) AS BIGINT) AS overdue");
     let row = sql.fetch_one(conn).await?;
     Ok((row.try_get("temporary")?, row.try_get("overdue")?))
@@ -331,17 +328,23 @@ pub async fn overdue_beyond_grace(
     day: &str,
     grace_days: i64,
 ) -> Result<i64, StoreError> {
-    let Ok(day) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
-        return Err(StoreError::Config(format!("not a date: {day}")));
-    };
-    let cutoff = day - chrono::Duration::days(grace_days);
+    let cutoff = grace_cutoff(day, grace_days)?;
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(open_fen), 0) AS BIGINT) AS n FROM invoices WHERE status = 'open' AND dealer_id = ",
     );
-    sql.bind(dealer_id)
-        .push(" AND due_date < ")
-        .bind(cutoff.format("%Y-%m-%d").to_string());
+    sql.bind(dealer_id).push(" AND due_date < ").bind(cutoff);
     Ok(sql.fetch_one(conn).await?.try_get("n")?)
+}
+
+/// The due date (`YYYY-MM-DD`) before which an invoice open on `day` is overdue by more than
+/// `grace_days`.
+fn grace_cutoff(day: &str, grace_days: i64) -> Result<String, StoreError> {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return Err(StoreError::Config(format!("not a date: {day}")));
+    };
+    Ok((date - chrono::Duration::days(grace_days))
+        .format("%Y-%m-%d")
+        .to_string())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -262,6 +262,19 @@ impl TestApp {
         req.send().await.expect("sending the API request")
     }
 
+    /// [`TestApp::api`] answered as its status and JSON body (`Null` when the body is not JSON).
+    pub async fn api_json(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let res = self.api(token, method, path, body).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// The person with this login, as the system sees them (no scope).
     pub async fn person(&self, login: &str) -> people::PersonRow {
         let mut conn = self.app.store.read().await.expect("read connection");

@@ -17,15 +17,7 @@ async fn post(t: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Res
 }
 
 async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let res = t
-        .api_client()
-        .get(t.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    t.api_json(token, reqwest::Method::GET, path, None).await
 }
 
 #[tokio::test]

@@ -9,61 +9,44 @@ use salesos_store::catalogue::{self, Reserve};
 use salesos_test_support::{builders, TestApp};
 use serde_json::{json, Value};
 
-async fn call(
-    t: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = t
-        .api_client()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn products_and_lines_crud_with_audit() {
     let t = TestApp::spawn().await;
     let admin = t.token_for("admin").await;
     let rep = t.token_for("rep.sh1.1").await;
     // everyone signed in reads the catalogue
-    let (status, products) = call(&t, &rep, Method::GET, "/api/v1/products", None).await;
+    let (status, products) = t
+        .api_json(&rep, Method::GET, "/api/v1/products", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(products.as_array().unwrap().len(), 40);
-    let (_, lines) = call(&t, &rep, Method::GET, "/api/v1/product-lines", None).await;
+    let (_, lines) = t
+        .api_json(&rep, Method::GET, "/api/v1/product-lines", None)
+        .await;
     assert_eq!(lines.as_array().unwrap().len(), 5);
     // only the admin maintains it
-    let (status, _) = call(
-        &t,
-        &rep,
-        Method::POST,
-        "/api/v1/product-lines",
-        Some(json!({ "code": "X", "name_zh": "x", "name_en": "x" })),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            "/api/v1/product-lines",
+            Some(json!({ "code": "X", "name_zh": "x", "name_en": "x" })),
+        )
+        .await;
     assert_eq!(status, 403);
 
     let before = t.last_audit_id().await;
-    let (status, line) = call(
-        &t,
-        &admin,
-        Method::POST,
-        "/api/v1/product-lines",
-        Some(json!({ "code": "FRZ", "name_zh": "冷冻食品", "name_en": "Frozen" })),
-    )
-    .await;
+    let (status, line) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            "/api/v1/product-lines",
+            Some(json!({ "code": "FRZ", "name_zh": "冷冻食品", "name_en": "Frozen" })),
+        )
+        .await;
     assert_eq!(status, 201, "{line}");
     let line_id = line["id"].as_i64().unwrap();
-    let (status, p) = call(
-        &t,
-        &admin,
+    let (status, p) = t.api_json(&admin,
         Method::POST,
         "/api/v1/products",
         Some(json!({ "code": "FRZ-001", "name_zh": "速冻水饺 1kg", "name_en": "Frozen dumplings 1kg", "line_id": line_id, "unit": "袋", "case_size": 10, "tax_rate_bp": 900 })),
@@ -72,9 +55,7 @@ async fn products_and_lines_crud_with_audit() {
     assert_eq!(status, 201, "{p}");
     assert_eq!(p["status"], "active");
     let pid = p["id"].as_i64().unwrap();
-    let (status, p2) = call(
-        &t,
-        &admin,
+    let (status, p2) = t.api_json(&admin,
         Method::PATCH,
         &format!("/api/v1/products/{pid}"),
         Some(json!({ "name_zh": "速冻水饺 1kg", "name_en": "Frozen dumplings 1kg", "line_id": line_id, "unit": "袋", "case_size": 12, "tax_rate_bp": 900, "status": "inactive" })),
@@ -90,17 +71,12 @@ async fn products_and_lines_crud_with_audit() {
     );
     assert_eq!(audit[2].before.as_ref().unwrap()["case_size"], 10);
     assert_eq!(audit[2].after.as_ref().unwrap()["case_size"], 12);
-    let (status, got) = call(
-        &t,
-        &rep,
-        Method::GET,
-        &format!("/api/v1/products/{pid}"),
-        None,
-    )
-    .await;
+    let (status, got) = t
+        .api_json(&rep, Method::GET, &format!("/api/v1/products/{pid}"), None)
+        .await;
     assert_eq!((status, got["code"].as_str()), (200, Some("FRZ-001")));
     assert_eq!(
-        call(&t, &rep, Method::GET, "/api/v1/products/987654321", None)
+        t.api_json(&rep, Method::GET, "/api/v1/products/987654321", None)
             .await
             .0,
         404
@@ -133,25 +109,20 @@ async fn products_and_lines_crud_with_audit() {
             "case_size",
         ),
     ] {
-        let (status, p) = call(
-            &t,
-            &admin,
-            Method::POST,
-            "/api/v1/products",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, p) = t
+            .api_json(&admin, Method::POST, "/api/v1/products", Some(body.clone()))
+            .await;
         assert_eq!(status, 422, "{body}: {p}");
         assert_eq!(p["field"], field, "{body}: {p}");
     }
-    let (status, p) = call(
-        &t,
-        &admin,
-        Method::POST,
-        "/api/v1/product-lines",
-        Some(json!({ "code": "FRZ", "name_zh": "重复", "name_en": "dup" })),
-    )
-    .await;
+    let (status, p) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            "/api/v1/product-lines",
+            Some(json!({ "code": "FRZ", "name_zh": "重复", "name_en": "dup" })),
+        )
+        .await;
     assert_eq!(
         (status, p["code"].as_str()),
         (409, Some("conflict.duplicate"))
@@ -178,11 +149,11 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
         )
     };
     let (path, body) = add(pl_a, 10_000, "2024-01-01");
-    let (status, first) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    let (status, first) = t.api_json(&admin, Method::POST, &path, Some(body)).await;
     assert_eq!(status, 201, "{first}");
     let before = t.last_audit_id().await;
     let (path, body) = add(pl_a, 12_000, "2025-01-01");
-    let (status, _) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    let (status, _) = t.api_json(&admin, Method::POST, &path, Some(body)).await;
     assert_eq!(status, 201);
     let audit = t.audit_since(before).await;
     assert_eq!(audit[0].operation, "price_list.add_price");
@@ -191,14 +162,14 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
         10_000
     );
     // the older price was closed where the new one starts
-    let (_, detail) = call(
-        &t,
-        &admin,
-        Method::GET,
-        &format!("/api/v1/price-lists/{pl_a}"),
-        None,
-    )
-    .await;
+    let (_, detail) = t
+        .api_json(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/price-lists/{pl_a}"),
+            None,
+        )
+        .await;
     let mine: Vec<&Value> = detail["items"]
         .as_array()
         .unwrap()
@@ -210,20 +181,22 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
     assert!(mine[1]["valid_to"].is_null());
     // a price starting before the last one would overlap
     let (path, body) = add(pl_a, 11_000, "2024-06-01");
-    let (status, p) = call(&t, &admin, Method::POST, &path, Some(body)).await;
+    let (status, p) = t.api_json(&admin, Method::POST, &path, Some(body)).await;
     assert_eq!(
         (status, p["code"].as_str(), p["field"].as_str()),
         (409, Some("price.overlap"), Some("valid_from"))
     );
     let (path, body) = add(pl_a, 11_000, "2024-13-01");
     assert_eq!(
-        call(&t, &admin, Method::POST, &path, Some(body)).await.0,
+        t.api_json(&admin, Method::POST, &path, Some(body)).await.0,
         422
     );
     // only the admin adds prices
     let (path, body) = add(pl_a, 1, "2026-01-01");
     assert_eq!(
-        call(&t, &director, Method::POST, &path, Some(body)).await.0,
+        t.api_json(&director, Method::POST, &path, Some(body))
+            .await
+            .0,
         403
     );
 
@@ -231,92 +204,100 @@ async fn prices_are_dated_and_the_dealer_list_comes_first() {
     let dealer = builders::dealer_id(&t, "D-SH1-001").await;
     let price =
         |date: &str| format!("/api/v1/dealers/{dealer}/price?product_id={product}&date={date}");
-    let (status, p) = call(&t, &admin, Method::GET, &price("2024-12-31"), None).await;
+    let (status, p) = t
+        .api_json(&admin, Method::GET, &price("2024-12-31"), None)
+        .await;
     assert_eq!(
         (status, p["price_fen"].as_i64(), p["source"].as_str()),
         (200, Some(10_000), Some("tier")),
         "{p}"
     );
-    let (_, p) = call(&t, &admin, Method::GET, &price("2025-01-01"), None).await;
+    let (_, p) = t
+        .api_json(&admin, Method::GET, &price("2025-01-01"), None)
+        .await;
     assert_eq!(p["price_fen"], 12_000);
     assert_eq!(
-        call(&t, &admin, Method::GET, &price("2023-12-31"), None)
+        t.api_json(&admin, Method::GET, &price("2023-12-31"), None)
             .await
             .0,
         404
     );
 
     // the dealer's own list wins where it has a price
-    let (status, own) = call(
-        &t,
-        &admin,
-        Method::POST,
-        "/api/v1/price-lists",
-        Some(json!({ "code": "PL-D-SH1-001", "name": "专用价", "kind": "dealer" })),
-    )
-    .await;
+    let (status, own) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            "/api/v1/price-lists",
+            Some(json!({ "code": "PL-D-SH1-001", "name": "专用价", "kind": "dealer" })),
+        )
+        .await;
     assert_eq!(status, 201, "{own}");
     let own_id = own["id"].as_i64().unwrap();
     let (path, body) = add(own_id, 9_000, "2024-06-01");
     assert_eq!(
-        call(&t, &admin, Method::POST, &path, Some(body)).await.0,
+        t.api_json(&admin, Method::POST, &path, Some(body)).await.0,
         201
     );
     // the dealer's own list is a term change: asked for, then approved by the market manager
-    let (status, req) = call(
-        &t,
-        &director,
-        Method::POST,
-        &format!("/api/v1/dealers/{dealer}/terms"),
-        Some(json!({ "price_list_id": own_id })),
-    )
-    .await;
+    let (status, req) = t
+        .api_json(
+            &director,
+            Method::POST,
+            &format!("/api/v1/dealers/{dealer}/terms"),
+            Some(json!({ "price_list_id": own_id })),
+        )
+        .await;
     assert_eq!(status, 202, "{req}");
     let mm_e = t.token_for("mm.e").await;
-    let (status, decided) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &format!("/api/v1/approvals/{}/approve", req["id"]),
-        Some(json!({})),
-    )
-    .await;
+    let (status, decided) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &format!("/api/v1/approvals/{}/approve", req["id"]),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 200, "{decided}");
-    let (_, d) = call(
-        &t,
-        &director,
-        Method::GET,
-        &format!("/api/v1/dealers/{dealer}"),
-        None,
-    )
-    .await;
+    let (_, d) = t
+        .api_json(
+            &director,
+            Method::GET,
+            &format!("/api/v1/dealers/{dealer}"),
+            None,
+        )
+        .await;
     assert_eq!(d["dealer"]["price_list_id"].as_i64(), Some(own_id), "{d}");
-    let (_, p) = call(&t, &admin, Method::GET, &price("2024-03-01"), None).await;
+    let (_, p) = t
+        .api_json(&admin, Method::GET, &price("2024-03-01"), None)
+        .await;
     assert_eq!(
         (p["price_fen"].as_i64(), p["source"].as_str()),
         (Some(10_000), Some("tier")),
         "before the own price starts"
     );
-    let (_, p) = call(&t, &admin, Method::GET, &price("2025-06-01"), None).await;
+    let (_, p) = t
+        .api_json(&admin, Method::GET, &price("2025-06-01"), None)
+        .await;
     assert_eq!(
         (p["price_fen"].as_i64(), p["source"].as_str()),
         (Some(9_000), Some("dealer"))
     );
     // another tier-A dealer still gets the tier price
     let other = builders::dealer_id(&t, "D-JS1-001").await;
-    let (_, p) = call(
-        &t,
-        &admin,
-        Method::GET,
-        &format!("/api/v1/dealers/{other}/price?product_id={product}&date=2025-06-01"),
-        None,
-    )
-    .await;
+    let (_, p) = t
+        .api_json(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/dealers/{other}/price?product_id={product}&date=2025-06-01"),
+            None,
+        )
+        .await;
     assert_eq!(p["price_fen"], 12_000);
     // the lookup obeys the scope
     let mm_n = t.token_for("mm.n").await;
     assert_eq!(
-        call(&t, &mm_n, Method::GET, &price("2025-06-01"), None)
+        t.api_json(&mm_n, Method::GET, &price("2025-06-01"), None)
             .await
             .0,
         404
@@ -339,25 +320,25 @@ async fn demo_prices_rise_on_2025_07_01_by_tier() {
         format!("/api/v1/dealers/{dealer}/price?product_id={product}&date={date}")
     };
     assert_eq!(
-        call(&t, &admin, Method::GET, &get(a, "2025-06-30"), None)
+        t.api_json(&admin, Method::GET, &get(a, "2025-06-30"), None)
             .await
             .1["price_fen"],
         350
     );
     assert_eq!(
-        call(&t, &admin, Method::GET, &get(a, "2025-07-01"), None)
+        t.api_json(&admin, Method::GET, &get(a, "2025-07-01"), None)
             .await
             .1["price_fen"],
         367
     );
     assert_eq!(
-        call(&t, &admin, Method::GET, &get(c, "2025-06-30"), None)
+        t.api_json(&admin, Method::GET, &get(c, "2025-06-30"), None)
             .await
             .1["price_fen"],
         371
     );
     assert_eq!(
-        call(&t, &admin, Method::GET, &get(c, "2026-01-01"), None)
+        t.api_json(&admin, Method::GET, &get(c, "2026-01-01"), None)
             .await
             .1["price_fen"],
         389
@@ -372,9 +353,9 @@ async fn quotas_cannot_be_over_consumed() {
     let dealer = builders::dealer_id(&t, "D-SH1-001").await;
     let neighbour = builders::dealer_id(&t, "D-SH1-002").await;
     let elsewhere = builders::dealer_id(&t, "D-BJ1-001").await;
-    let (status, q) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 10 }))).await;
+    let (status, q) = t.api_json(&admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 10 }))).await;
     assert_eq!(status, 201, "{q}");
-    let (status, _) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "node_id": t.node_id("C-SH1").await, "period": "2025-09", "quantity": 5 }))).await;
+    let (status, _) = t.api_json(&admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "node_id": t.node_id("C-SH1").await, "period": "2025-09", "quantity": 5 }))).await;
     assert_eq!(status, 201);
     for (body, field) in [
         (
@@ -390,18 +371,13 @@ async fn quotas_cannot_be_over_consumed() {
             "node_id",
         ),
     ] {
-        let (status, p) = call(
-            &t,
-            &admin,
-            Method::POST,
-            "/api/v1/quotas",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, p) = t
+            .api_json(&admin, Method::POST, "/api/v1/quotas", Some(body.clone()))
+            .await;
         assert_eq!((status, p["field"].as_str()), (422, Some(field)), "{body}");
     }
     let mm = t.token_for("mm.e").await;
-    assert_eq!(call(&t, &mm, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 1 }))).await.0, 403);
+    assert_eq!(t.api_json(&mm, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-09", "quantity": 1 }))).await.0, 403);
 
     let reserve = |d: i64, qty: i64| {
         let store = t.app.store.clone();
@@ -456,14 +432,9 @@ async fn quotas_cannot_be_over_consumed() {
             .unwrap_err();
         assert_eq!(err.code(), "quota.exceeded");
     }
-    let (_, quotas) = call(
-        &t,
-        &admin,
-        Method::GET,
-        "/api/v1/quotas?period=2025-09",
-        None,
-    )
-    .await;
+    let (_, quotas) = t
+        .api_json(&admin, Method::GET, "/api/v1/quotas?period=2025-09", None)
+        .await;
     let consumed: Vec<i64> = quotas
         .as_array()
         .unwrap()
@@ -478,7 +449,7 @@ async fn quotas_cannot_be_over_consumed() {
         .all(|q| q["consumed"].as_i64() <= q["quantity"].as_i64()));
 
     // concurrent reservations never take more than is left
-    let (_, q) = call(&t, &admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-11", "quantity": 7 }))).await;
+    let (_, q) = t.api_json(&admin, Method::POST, "/api/v1/quotas", Some(json!({ "product_id": product, "dealer_id": dealer, "period": "2025-11", "quantity": 7 }))).await;
     let qid = q["id"].as_i64().unwrap();
     let mut tasks = Vec::new();
     for _ in 0..12 {

@@ -14,25 +14,6 @@ use serde_json::{json, Value};
 
 const PERIOD: &str = "2026-11";
 
-async fn call(
-    t: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = t
-        .api_client()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn order(t: &TestApp, dealer: i64, date: &str, total: i64, status: &str) {
     order_fixtures::history_order(&t.app.store, dealer, date, total, status).await;
 }
@@ -192,14 +173,14 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
     );
 
     let mm_e = t.token_for("mm.e").await;
-    let (status, list) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        &format!("/api/v1/credit-limit-proposals?period={PERIOD}"),
-        None,
-    )
-    .await;
+    let (status, list) = t
+        .api_json(
+            &mm_e,
+            Method::GET,
+            &format!("/api/v1/credit-limit-proposals?period={PERIOD}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{list}");
     let expected = [
         (a, 10_000_000, 1_800_000),
@@ -245,24 +226,24 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
     // routing: E's increase goes to the director, A's decrease to the market manager
     let director = t.token_for("director").await;
     let pe = proposal_for(&list, e).unwrap();
-    let (_, ae) = call(
-        &t,
-        &director,
-        Method::GET,
-        &format!("/api/v1/approvals/{}", pe["approval_id"]),
-        None,
-    )
-    .await;
+    let (_, ae) = t
+        .api_json(
+            &director,
+            Method::GET,
+            &format!("/api/v1/approvals/{}", pe["approval_id"]),
+            None,
+        )
+        .await;
     assert_eq!(ae["request"]["doc_type"], "credit_limit_proposal");
     // the approver's queue line says why
-    let (_, ad) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        &format!("/api/v1/approvals/{}", pd["approval_id"]),
-        None,
-    )
-    .await;
+    let (_, ad) = t
+        .api_json(
+            &mm_e,
+            Method::GET,
+            &format!("/api/v1/approvals/{}", pd["approval_id"]),
+            None,
+        )
+        .await;
     let summary = ad["request"]["summary"].as_str().unwrap();
     assert!(
         summary.contains("15 days late, 4 overdue months, growth 10000 bp"),
@@ -272,23 +253,18 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
 
     // approving A applies the limit with a history row carrying the approval
     let pa = proposal_for(&list, a).unwrap();
-    let (status, body) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &format!("/api/v1/approvals/{}/approve", pa["approval_id"]),
-        Some(json!({})),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &format!("/api/v1/approvals/{}/approve", pa["approval_id"]),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (_, da) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        &format!("/api/v1/dealers/{a}"),
-        None,
-    )
-    .await;
+    let (_, da) = t
+        .api_json(&mm_e, Method::GET, &format!("/api/v1/dealers/{a}"), None)
+        .await;
     assert_eq!(da["dealer"]["credit_limit_fen"], 1_800_000);
     let terms = da["terms"].as_array().unwrap();
     assert_eq!(terms.len(), 1);
@@ -296,53 +272,42 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
     assert_eq!(terms[0]["approval_id"], pa["approval_id"]);
     // rejecting B leaves it
     let pb = proposal_for(&list, b).unwrap();
-    let (status, body) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &format!("/api/v1/approvals/{}/reject", pb["approval_id"]),
-        Some(json!({ "reason": "wait a quarter" })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &format!("/api/v1/approvals/{}/reject", pb["approval_id"]),
+            Some(json!({ "reason": "wait a quarter" })),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (_, db) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        &format!("/api/v1/dealers/{b}"),
-        None,
-    )
-    .await;
+    let (_, db) = t
+        .api_json(&mm_e, Method::GET, &format!("/api/v1/dealers/{b}"), None)
+        .await;
     assert_eq!(db["dealer"]["credit_limit_fen"], 1_000_000);
-    let (_, list) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        &format!("/api/v1/credit-limit-proposals?period={PERIOD}"),
-        None,
-    )
-    .await;
+    let (_, list) = t
+        .api_json(
+            &mm_e,
+            Method::GET,
+            &format!("/api/v1/credit-limit-proposals?period={PERIOD}"),
+            None,
+        )
+        .await;
     assert_eq!(proposal_for(&list, a).unwrap()["status"], "approved");
     assert_eq!(proposal_for(&list, b).unwrap()["status"], "rejected");
 
     // scope: the North market sees none of these; the warehouse may not look; bad period → 422
     let mm_n = t.token_for("mm.n").await;
-    let (status, list_n) = call(
-        &t,
-        &mm_n,
-        Method::GET,
-        "/api/v1/credit-limit-proposals",
-        None,
-    )
-    .await;
+    let (status, list_n) = t
+        .api_json(&mm_n, Method::GET, "/api/v1/credit-limit-proposals", None)
+        .await;
     assert_eq!(status, 200);
     for dealer in [a, b, d, e, f] {
         assert!(proposal_for(&list_n, dealer).is_none());
     }
     let warehouse = t.token_for("warehouse").await;
     assert_eq!(
-        call(
-            &t,
+        t.api_json(
             &warehouse,
             Method::GET,
             "/api/v1/credit-limit-proposals",
@@ -352,14 +317,14 @@ async fn monthly_proposals_are_exact_and_go_through_approval() {
         .0,
         403
     );
-    let (status, body) = call(
-        &t,
-        &mm_e,
-        Method::GET,
-        "/api/v1/credit-limit-proposals?period=2026-13",
-        None,
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &mm_e,
+            Method::GET,
+            "/api/v1/credit-limit-proposals?period=2026-13",
+            None,
+        )
+        .await;
     assert_eq!(
         (status, body["field"].as_str()),
         (422, Some("period")),

@@ -8,25 +8,6 @@ use reqwest::Method;
 use salesos_test_support::{builders, csrf_in_html, location, problem, TestApp};
 use serde_json::{json, Value};
 
-async fn call(
-    t: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = t
-        .api_client()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn new_dealer(t: &TestApp, token: &str, code: &str, extra: Value) -> (u16, Value) {
     let mut body = json!({
         "code": code, "name": format!("测试商贸{code}"), "tier": "B", "city": "上海",
@@ -35,7 +16,8 @@ async fn new_dealer(t: &TestApp, token: &str, code: &str, extra: Value) -> (u16,
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
     }
-    call(t, token, Method::POST, "/api/v1/dealers", Some(body)).await
+    t.api_json(token, Method::POST, "/api/v1/dealers", Some(body))
+        .await
 }
 
 fn all_scores(score: u32) -> Value {
@@ -79,14 +61,9 @@ async fn create_read_update_with_audit() {
     assert!(audit[0].before.is_none());
     assert_eq!(audit[0].after.as_ref().unwrap()["code"], "T-001");
 
-    let (status, detail) = call(
-        &t,
-        &admin,
-        Method::GET,
-        &format!("/api/v1/dealers/{id}"),
-        None,
-    )
-    .await;
+    let (status, detail) = t
+        .api_json(&admin, Method::GET, &format!("/api/v1/dealers/{id}"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(detail["contacts"][0]["name"], "李娜");
     assert_eq!(detail["contacts"][0]["is_primary"], true);
@@ -94,14 +71,14 @@ async fn create_read_update_with_audit() {
     assert!(detail["owners"][0]["valid_to"].is_null());
 
     let before = t.last_audit_id().await;
-    let (status, updated) = call(
-        &t,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/dealers/{id}"),
-        Some(json!({ "name": "测试商贸改名", "tier": "A", "city": "上海" })),
-    )
-    .await;
+    let (status, updated) = t
+        .api_json(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/dealers/{id}"),
+            Some(json!({ "name": "测试商贸改名", "tier": "A", "city": "上海" })),
+        )
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["name"], "测试商贸改名");
     let audit = t.audit_since(before).await;
@@ -111,14 +88,14 @@ async fn create_read_update_with_audit() {
     assert_eq!(audit[0].after.as_ref().unwrap()["tier"], "A");
 
     // a contact added later
-    let (status, c) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/dealers/{id}/contacts"),
-        Some(json!({ "name": "王强" })),
-    )
-    .await;
+    let (status, c) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/dealers/{id}/contacts"),
+            Some(json!({ "name": "王强" })),
+        )
+        .await;
     assert_eq!(status, 201, "{c}");
     assert_eq!(c["is_primary"], false);
     assert!(t.app.store.read().await.is_ok());
@@ -134,7 +111,9 @@ async fn scope_rep_sees_own_manager_sees_market() {
     let t = TestApp::spawn().await;
     let rep = t.token_for("rep.sh1.1").await;
     let rep_id = t.person_id("rep.sh1.1").await;
-    let (status, page) = call(&t, &rep, Method::GET, "/api/v1/dealers?limit=1000", None).await;
+    let (status, page) = t
+        .api_json(&rep, Method::GET, "/api/v1/dealers?limit=1000", None)
+        .await;
     assert_eq!(status, 200);
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
@@ -142,20 +121,22 @@ async fn scope_rep_sees_own_manager_sees_market() {
     assert_eq!(page["total"].as_i64().unwrap(), items.len() as i64);
     // the KAM's dealer in the same area is not the rep's
     let kam_dealer = builders::dealer_id(&t, "D-SH-K1").await;
-    let (status, body) = call(
-        &t,
-        &rep,
-        Method::GET,
-        &format!("/api/v1/dealers/{kam_dealer}"),
-        None,
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &rep,
+            Method::GET,
+            &format!("/api/v1/dealers/{kam_dealer}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["code"], "not_found");
 
     let mm = t.token_for("mm.e").await;
     let east = t.node("M-E").await.path;
-    let (_, page) = call(&t, &mm, Method::GET, "/api/v1/dealers?limit=1000", None).await;
+    let (_, page) = t
+        .api_json(&mm, Method::GET, "/api/v1/dealers?limit=1000", None)
+        .await;
     let codes: Vec<&str> = page["items"]
         .as_array()
         .unwrap()
@@ -186,27 +167,29 @@ async fn scope_rep_sees_own_manager_sees_market() {
     assert_eq!(page["total"].as_i64().unwrap(), in_east);
     assert!(in_east < total_all);
     let north_dealer = builders::dealer_id(&t, "D-BJ1-001").await;
-    let (status, _) = call(
-        &t,
-        &mm,
-        Method::GET,
-        &format!("/api/v1/dealers/{north_dealer}"),
-        None,
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &mm,
+            Method::GET,
+            &format!("/api/v1/dealers/{north_dealer}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 
     // filters and search stay inside the scope
-    let (_, page) = call(&t, &mm, Method::GET, "/api/v1/dealers?q=D-BJ1", None).await;
+    let (_, page) = t
+        .api_json(&mm, Method::GET, "/api/v1/dealers?q=D-BJ1", None)
+        .await;
     assert_eq!(page["total"], 0);
-    let (_, page) = call(
-        &t,
-        &mm,
-        Method::GET,
-        "/api/v1/dealers?tier=A&status=active&limit=1000",
-        None,
-    )
-    .await;
+    let (_, page) = t
+        .api_json(
+            &mm,
+            Method::GET,
+            "/api/v1/dealers?tier=A&status=active&limit=1000",
+            None,
+        )
+        .await;
     assert!(page["items"]
         .as_array()
         .unwrap()
@@ -216,56 +199,58 @@ async fn scope_rep_sees_own_manager_sees_market() {
     // the warehouse has no business with dealers
     let wh = t.token_for("warehouse").await;
     assert_eq!(
-        call(&t, &wh, Method::GET, "/api/v1/dealers", None).await.0,
+        t.api_json(&wh, Method::GET, "/api/v1/dealers", None)
+            .await
+            .0,
         403
     );
 
     // a rep adds a prospect: owned by them, at their unit
-    let (status, body) = call(
-        &t,
-        &rep,
-        Method::POST,
-        "/api/v1/dealers",
-        Some(json!({ "code": "REP-1", "name": "新客户商行" })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            "/api/v1/dealers",
+            Some(json!({ "code": "REP-1", "name": "新客户商行" })),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["dealer"]["owner_id"], rep_id);
     assert_eq!(body["dealer"]["status"], "prospect");
     // the rep puts it up for evaluation, but opening it is for a manager
     let new_id = body["dealer"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/dealers/{new_id}/transition");
-    let (status, _) = call(
-        &t,
-        &rep,
-        Method::POST,
-        &path,
-        Some(json!({ "status": "evaluating", "reason": "走访完成" })),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            &path,
+            Some(json!({ "status": "evaluating", "reason": "走访完成" })),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = call(
-        &t,
-        &rep,
-        Method::POST,
-        &path,
-        Some(json!({ "status": "active", "reason": "x", "scorecard": all_scores(90) })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            &path,
+            Some(json!({ "status": "active", "reason": "x", "scorecard": all_scores(90) })),
+        )
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (403, Some("forbidden")),
         "{body}"
     );
     let am = t.token_for("am.sh").await;
-    let (status, body) = call(
-        &t,
-        &am,
-        Method::POST,
-        &path,
-        Some(json!({ "status": "active", "reason": "评估通过", "scorecard": all_scores(90) })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &am,
+            Method::POST,
+            &path,
+            Some(json!({ "status": "active", "reason": "评估通过", "scorecard": all_scores(90) })),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("active")),
@@ -273,20 +258,18 @@ async fn scope_rep_sees_own_manager_sees_market() {
     );
     // but not for someone else
     let kam_id = t.person_id("kam.sh").await;
-    let (status, body) = call(
-        &t,
-        &rep,
-        Method::POST,
-        "/api/v1/dealers",
-        Some(json!({ "code": "REP-2", "name": "另一客户商行", "owner_id": kam_id })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            "/api/v1/dealers",
+            Some(json!({ "code": "REP-2", "name": "另一客户商行", "owner_id": kam_id })),
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["field"], "owner_id");
     // a market manager cannot place a dealer outside the market
-    let (status, body) = call(
-        &t,
-        &mm,
+    let (status, body) = t.api_json(&mm,
         Method::POST,
         "/api/v1/dealers",
         Some(json!({ "code": "MM-1", "name": "北方商贸", "node_id": t.node_id("C-BJ1").await, "owner_id": t.person_id("rep.bj1.1").await })),
@@ -398,62 +381,57 @@ async fn lifecycle_follows_the_table_with_scorecard_and_report() {
         (409, "dealer.transition_not_allowed")
     );
     // a reason is required
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(json!({ "status": "evaluating", "reason": " " })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(json!({ "status": "evaluating", "reason": " " })),
+        )
+        .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("reason")));
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("evaluating", json!({}))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step("evaluating", json!({}))),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("evaluating")),
         "{body}"
     );
     // opening needs a complete, passing scorecard
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("active", json!({}))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(&admin, Method::POST, &path, Some(step("active", json!({}))))
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("dealer.scorecard_incomplete"))
     );
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("active", json!({ "scorecard": all_scores(40) }))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step("active", json!({ "scorecard": all_scores(40) }))),
+        )
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("dealer.scorecard_failed"))
     );
     let before = t.last_audit_id().await;
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("active", json!({ "scorecard": all_scores(75) }))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step("active", json!({ "scorecard": all_scores(75) }))),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("active")),
@@ -465,48 +443,43 @@ async fn lifecycle_follows_the_table_with_scorecard_and_report() {
     assert_eq!(audit[0].before.as_ref().unwrap()["status"], "evaluating");
     assert_eq!(audit[0].after.as_ref().unwrap()["status"], "active");
     // suspend and back
-    let (status, _) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("suspended", json!({}))),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step("suspended", json!({}))),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("active", json!({}))),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(&admin, Method::POST, &path, Some(step("active", json!({}))))
+        .await;
     assert_eq!(status, 200);
     // termination needs the report; nothing is owed yet, so it goes through
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("terminated", json!({}))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step("terminated", json!({}))),
+        )
+        .await;
     assert_eq!(
         (status, body["field"].as_str()),
         (422, Some("termination_report"))
     );
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step(
-            "terminated",
-            json!({ "termination_report": "连续两季度未进货，合作终止。" }),
-        )),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &admin,
+            Method::POST,
+            &path,
+            Some(step(
+                "terminated",
+                json!({ "termination_report": "连续两季度未进货，合作终止。" }),
+            )),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("terminated")),
@@ -514,27 +487,17 @@ async fn lifecycle_follows_the_table_with_scorecard_and_report() {
     );
     assert!(body["status_reason"].as_str().unwrap().contains("合作终止"));
     // terminated is final
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("active", json!({}))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(&admin, Method::POST, &path, Some(step("active", json!({}))))
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (409, Some("dealer.transition_not_allowed"))
     );
     // unknown status
-    let (status, body) = call(
-        &t,
-        &admin,
-        Method::POST,
-        &path,
-        Some(step("gone", json!({}))),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(&admin, Method::POST, &path, Some(step("gone", json!({}))))
+        .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("status")));
 }
 
@@ -551,17 +514,17 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
     // reps and billing cannot ask for term changes
     for login in ["rep.sh1.1", "billing"] {
         let token = t.token_for(login).await;
-        let (status, _) = call(
-            &t,
-            &token,
-            Method::POST,
-            &path,
-            Some(json!({ "credit_limit_fen": 1 })),
-        )
-        .await;
+        let (status, _) = t
+            .api_json(
+                &token,
+                Method::POST,
+                &path,
+                Some(json!({ "credit_limit_fen": 1 })),
+            )
+            .await;
         assert_eq!(status, 403, "{login}");
     }
-    let (_, start) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, start) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     let limit = start["dealer"]["credit_limit_fen"].as_i64().unwrap();
     let new_limit = limit + 5_000_000;
     let kam = t.person_id("kam.sh").await;
@@ -569,9 +532,7 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
 
     // the order desk asks: 202 with a pending approval request, the dealer is unchanged
     let before = t.last_audit_id().await;
-    let (status, req) = call(
-        &t,
-        &desk,
+    let (status, req) = t.api_json(&desk,
         Method::POST,
         &path,
         Some(json!({ "credit_limit_fen": new_limit, "payment_term_days": 90, "owner_id": kam, "valid_from": "2025-03-01" })),
@@ -590,13 +551,15 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
         .map(|a| a.operation)
         .collect();
     assert_eq!(ops, ["approval.request", "dealer.request_terms"]);
-    let (_, now) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, now) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     assert_eq!(now["dealer"]["credit_limit_fen"], limit);
     assert_eq!(now["dealer"]["owner_id"], rep);
     assert_eq!(now["terms"].as_array().unwrap().len(), 0);
 
     // it waits in the East market manager's queue; the North one cannot even see it
-    let (_, queue) = call(&t, &mm_e, Method::GET, "/api/v1/approvals", None).await;
+    let (_, queue) = t
+        .api_json(&mm_e, Method::GET, "/api/v1/approvals", None)
+        .await;
     assert!(
         queue
             .as_array()
@@ -607,12 +570,11 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
     );
     let approval_path = format!("/api/v1/approvals/{approval}");
     assert_eq!(
-        call(&t, &mm_n, Method::GET, &approval_path, None).await.0,
+        t.api_json(&mm_n, Method::GET, &approval_path, None).await.0,
         404
     );
     assert_eq!(
-        call(
-            &t,
+        t.api_json(
             &mm_n,
             Method::POST,
             &format!("{approval_path}/approve"),
@@ -625,14 +587,14 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
 
     // approval applies the change in the approver's transaction, with the approval's id
     let before = t.last_audit_id().await;
-    let (status, decided) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &format!("{approval_path}/approve"),
-        Some(json!({})),
-    )
-    .await;
+    let (status, decided) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &format!("{approval_path}/approve"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["request"]["status"], "approved");
     let audit = t.audit_since(before).await;
@@ -643,7 +605,7 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
     assert_eq!(change.before.as_ref().unwrap()["owner_id"], rep);
     assert_eq!(change.after.as_ref().unwrap()["owner_id"], kam);
 
-    let (_, detail) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, detail) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     assert_eq!(detail["dealer"]["credit_limit_fen"], new_limit);
     assert_eq!(detail["dealer"]["payment_term_days"], 90);
     assert_eq!(detail["dealer"]["owner_id"], kam);
@@ -690,103 +652,103 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
     // the rep no longer sees it; the KAM does
     let rep_token = t.token_for("rep.sh1.1").await;
     assert_eq!(
-        call(&t, &rep_token, Method::GET, &dealer_path, None)
+        t.api_json(&rep_token, Method::GET, &dealer_path, None)
             .await
             .0,
         404
     );
     let kam_token = t.token_for("kam.sh").await;
     assert_eq!(
-        call(&t, &kam_token, Method::GET, &dealer_path, None)
+        t.api_json(&kam_token, Method::GET, &dealer_path, None)
             .await
             .0,
         200
     );
 
     // rejection leaves the dealer unchanged
-    let (status, req) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &path,
-        Some(json!({ "payment_term_days": 60 })),
-    )
-    .await;
+    let (status, req) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &path,
+            Some(json!({ "payment_term_days": 60 })),
+        )
+        .await;
     assert_eq!((status, req["value"].as_i64()), (202, Some(0)), "{req}");
     let rejected = req["id"].as_i64().unwrap();
-    let (status, body) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &format!("/api/v1/approvals/{rejected}/reject"),
-        Some(json!({ "reason": "keep 90 days" })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &format!("/api/v1/approvals/{rejected}/reject"),
+            Some(json!({ "reason": "keep 90 days" })),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, after) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     assert_eq!(after["dealer"]["payment_term_days"], 90);
     assert_eq!(after["terms"].as_array().unwrap().len(), 3);
 
     // a large increase goes to the director
-    let (status, req) = call(
-        &t,
-        &mm_e,
-        Method::POST,
-        &path,
-        Some(json!({ "credit_limit_fen": new_limit + 20_000_000 })),
-    )
-    .await;
+    let (status, req) = t
+        .api_json(
+            &mm_e,
+            Method::POST,
+            &path,
+            Some(json!({ "credit_limit_fen": new_limit + 20_000_000 })),
+        )
+        .await;
     assert_eq!(status, 202, "{req}");
-    let (_, big) = call(
-        &t,
-        &director,
-        Method::GET,
-        &format!("/api/v1/approvals/{}", req["id"]),
-        None,
-    )
-    .await;
+    let (_, big) = t
+        .api_json(
+            &director,
+            Method::GET,
+            &format!("/api/v1/approvals/{}", req["id"]),
+            None,
+        )
+        .await;
     assert_eq!(big["steps"][0]["approver_role"], "director", "{big}");
 
     // bad input is refused when asking, not when approving
-    let (status, body) = call(
-        &t,
-        &director,
-        Method::POST,
-        &path,
-        Some(json!({ "owner_id": rep, "valid_from": "2025-01-01" })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &director,
+            Method::POST,
+            &path,
+            Some(json!({ "owner_id": rep, "valid_from": "2025-01-01" })),
+        )
+        .await;
     assert_eq!(
         (status, body["field"].as_str()),
         (422, Some("valid_from")),
         "{body}"
     );
-    let (status, body) = call(
-        &t,
-        &director,
-        Method::POST,
-        &path,
-        Some(json!({ "payment_term_days": 90 })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &director,
+            Method::POST,
+            &path,
+            Some(json!({ "payment_term_days": 90 })),
+        )
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("dealer.terms_unchanged"))
     );
-    let (status, body) = call(
-        &t,
-        &director,
-        Method::POST,
-        &path,
-        Some(json!({ "payment_term_days": 999 })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &director,
+            Method::POST,
+            &path,
+            Some(json!({ "payment_term_days": 999 })),
+        )
+        .await;
     assert_eq!(
         (status, body["field"].as_str()),
         (422, Some("payment_term_days"))
     );
     // the refused attempts left nothing behind
-    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, after) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     assert_eq!(after["dealer"]["payment_term_days"], 90);
     assert_eq!(after["terms"].as_array().unwrap().len(), 3);
 
@@ -824,7 +786,7 @@ async fn terms_change_goes_through_approval_and_keeps_history() {
         "{html}"
     );
     assert!(html.contains("payment_term_days → 45"), "{html}");
-    let (_, after) = call(&t, &director, Method::GET, &dealer_path, None).await;
+    let (_, after) = t.api_json(&director, Method::GET, &dealer_path, None).await;
     assert_eq!(after["dealer"]["payment_term_days"], 90);
 }
 
@@ -834,66 +796,63 @@ async fn market_feedback_on_dealers_and_areas_is_scoped() {
     let rep = t.token_for("rep.sh1.1").await;
     let own = builders::dealer_id(&t, "D-SH1-001").await;
     let before = t.last_audit_id().await;
-    let (status, fb) = call(
-        &t,
-        &rep,
-        Method::POST,
-        &format!("/api/v1/dealers/{own}/feedback"),
-        Some(json!({ "kind": "competitor", "body": "竞品在本地降价 10%" })),
-    )
-    .await;
+    let (status, fb) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            &format!("/api/v1/dealers/{own}/feedback"),
+            Some(json!({ "kind": "competitor", "body": "竞品在本地降价 10%" })),
+        )
+        .await;
     assert_eq!(status, 201, "{fb}");
     let audit = t.audit_since(before).await;
     assert_eq!(
         (audit[0].operation.as_str(), audit[0].entity.as_str()),
         ("feedback.create", "market_feedback")
     );
-    let (_, detail) = call(
-        &t,
-        &rep,
-        Method::GET,
-        &format!("/api/v1/dealers/{own}"),
-        None,
-    )
-    .await;
+    let (_, detail) = t
+        .api_json(&rep, Method::GET, &format!("/api/v1/dealers/{own}"), None)
+        .await;
     assert_eq!(detail["feedback"][0]["body"], "竞品在本地降价 10%");
     // against an out-of-scope dealer: 404
     let kam_dealer = builders::dealer_id(&t, "D-SH-K1").await;
-    let (status, _) = call(
-        &t,
-        &rep,
-        Method::POST,
-        &format!("/api/v1/dealers/{kam_dealer}/feedback"),
-        Some(json!({ "kind": "price", "body": "x" })),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &rep,
+            Method::POST,
+            &format!("/api/v1/dealers/{kam_dealer}/feedback"),
+            Some(json!({ "kind": "price", "body": "x" })),
+        )
+        .await;
     assert_eq!(status, 404);
     // area feedback by the area manager
     let am = t.token_for("am.sh").await;
-    let (status, _) = call(
-        &t,
-        &am,
-        Method::POST,
-        "/api/v1/feedback",
-        Some(json!({ "kind": "complaint", "body": "物流延误投诉增多" })),
-    )
-    .await;
+    let (status, _) = t
+        .api_json(
+            &am,
+            Method::POST,
+            "/api/v1/feedback",
+            Some(json!({ "kind": "complaint", "body": "物流延误投诉增多" })),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, body) = call(
-        &t,
-        &am,
-        Method::POST,
-        "/api/v1/feedback",
-        Some(json!({ "kind": "gossip", "body": "x" })),
-    )
-    .await;
+    let (status, body) = t
+        .api_json(
+            &am,
+            Method::POST,
+            "/api/v1/feedback",
+            Some(json!({ "kind": "gossip", "body": "x" })),
+        )
+        .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("kind")));
     // the market manager of East sees both; North's sees neither
     let mm = t.token_for("mm.e").await;
-    let (_, list) = call(&t, &mm, Method::GET, "/api/v1/feedback", None).await;
+    let (_, list) = t.api_json(&mm, Method::GET, "/api/v1/feedback", None).await;
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
     let mm_n = t.token_for("mm.n").await;
-    let (_, list) = call(&t, &mm_n, Method::GET, "/api/v1/feedback", None).await;
+    let (_, list) = t
+        .api_json(&mm_n, Method::GET, "/api/v1/feedback", None)
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
     // the page lists it for the market manager, and files area feedback
     let page = t.sign_in_demo("mm.e").await;
@@ -943,14 +902,14 @@ async fn market_feedback_on_dealers_and_areas_is_scoped() {
     assert!(!html.contains("华东区价格战") && !html.contains("物流延误投诉增多"));
     // per area
     let a_js = t.node_id("A-JS").await;
-    let (_, list) = call(
-        &t,
-        &mm,
-        Method::GET,
-        &format!("/api/v1/feedback?node_id={a_js}"),
-        None,
-    )
-    .await;
+    let (_, list) = t
+        .api_json(
+            &mm,
+            Method::GET,
+            &format!("/api/v1/feedback?node_id={a_js}"),
+            None,
+        )
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 0);
 }
 

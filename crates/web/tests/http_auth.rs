@@ -41,12 +41,7 @@ async fn me_with_cookie(t: &TestApp, session: &str) -> reqwest::Response {
 }
 
 async fn me_with_token(t: &TestApp, token: &str) -> reqwest::Response {
-    t.api_client()
-        .get(t.url("/api/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    t.api(token, reqwest::Method::GET, "/api/v1/me", None).await
 }
 
 #[tokio::test]

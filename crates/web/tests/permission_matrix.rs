@@ -1202,15 +1202,7 @@ async fn anonymous_callers_reach_no_business_route() {
 // Lists contain only what is in scope
 
 async fn get_json(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let res = t
-        .api_client()
-        .get(t.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    t.api_json(token, reqwest::Method::GET, path, None).await
 }
 
 /// Whether `path` lies at or below `ancestor` (materialised paths like `/1/4/`).

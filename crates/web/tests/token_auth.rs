@@ -8,12 +8,15 @@ use salesos_test_support::TestApp;
 use serde_json::Value;
 
 async fn me(t: &TestApp, token: &str) -> reqwest::Response {
-    t.api_client()
-        .get(t.url("/api/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    t.api(token, reqwest::Method::GET, "/api/v1/me", None).await
+}
+
+/// The token is refused (401) with this problem code.
+async fn assert_refused(t: &TestApp, token: &str, code: &str) {
+    let res = me(t, token).await;
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code);
 }
 
 #[tokio::test]
@@ -64,10 +67,7 @@ async fn revocation_and_deactivation_take_effect_on_the_next_request() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let res = me(&t, &token).await;
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "auth.token_invalid");
+    assert_refused(&t, &token, "auth.token_invalid").await;
 
     // a person made inactive behind the server's back loses their live token at once
     let (token, _) = t.token_with_id("desk").await;
@@ -80,8 +80,5 @@ async fn revocation_and_deactivation_take_effect_on_the_next_request() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let res = me(&t, &token).await;
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "auth.account_inactive");
+    assert_refused(&t, &token, "auth.account_inactive").await;
 }

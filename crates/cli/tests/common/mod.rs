@@ -2,8 +2,9 @@
 // each test file uses its own part of this module
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `salesos` binary on this database and data folder, quiet, with no replica inherited
@@ -15,6 +16,18 @@ pub fn salesos(url: &str, dir: &Path) -> Command {
         .env("SALESOS_LOG", "warn")
         .env_remove("SALESOS_REPLICA_URL");
     cmd
+}
+
+/// Runs `salesos` with `args` to the end (see [`salesos`]).
+pub fn run(url: &str, dir: &Path, args: &[&str]) -> Output {
+    salesos(url, dir)
+        .args(args)
+        .output()
+        .expect("the salesos binary runs")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A running server, killed when dropped.
@@ -64,4 +77,64 @@ pub async fn wait_ready(server: &Server) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{} did not become ready", server.base);
+}
+
+/// A fresh, empty data folder for one test (`tag` keeps the tests of a run apart).
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("salesos-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Loads the tiny demo into the database, failing the test if it does not succeed.
+pub fn run_tiny_demo(url: &str, dir: &Path) {
+    let out = salesos(url, dir)
+        .args(["demo", "--size", "tiny", "--no-serve"])
+        .output()
+        .expect("demo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A new API token for `login`, made with `salesos user token`.
+pub fn user_token(url: &str, dir: &Path, login: &str) -> String {
+    let out = salesos(url, dir)
+        .args(["user", "token", login])
+        .output()
+        .expect("user token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Order lines of `quantity` each for the first `count` active products, as the server lists
+/// them to `token`.
+pub async fn order_lines(
+    api: &reqwest::Client,
+    base: &str,
+    token: &str,
+    count: usize,
+    quantity: i64,
+) -> Vec<Value> {
+    let products: Vec<Value> = api
+        .get(format!("{base}/api/v1/products?status=active"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("listing products")
+        .json()
+        .await
+        .expect("a product list");
+    products
+        .iter()
+        .take(count)
+        .map(|p| json!({ "product_id": p["id"], "quantity": quantity }))
+        .collect()
 }

@@ -20,6 +20,7 @@ use salesos_domain::roles::Capability;
 use salesos_domain::scope::Scope;
 use salesos_domain::targets::{Metric, Unit};
 use salesos_domain::Money;
+use salesos_store::targets::FocusRow;
 use serde::Deserialize;
 
 pub struct UnitLink {
@@ -28,11 +29,35 @@ pub struct UnitLink {
     pub kind: String,
 }
 
+/// A published priority of the month, as the dashboard and the focus page list it.
 pub struct FocusView {
     pub main: bool,
     pub title: String,
     pub detail: Option<String>,
+    /// (unit name, goal)
     pub goals: Vec<(String, String)>,
+}
+
+/// The month's published focus, in the person's language.
+pub fn focus_views(tr: &Tr, focus: &[FocusRow]) -> Vec<FocusView> {
+    focus
+        .iter()
+        .map(|f| FocusView {
+            main: f.rank == 1,
+            title: f.title.clone(),
+            detail: f.detail.clone(),
+            goals: f
+                .goals
+                .iter()
+                .map(|g| {
+                    (
+                        tr.name(&g.node_name_zh, &g.node_name_en).to_string(),
+                        g.goal.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// A target's figures, formatted.
@@ -304,25 +329,7 @@ pub async fn home(State(s): State<AppState>, pa: PageActor) -> Response {
         kind: kind_code(home.kind),
         month: home.month.clone(),
         metric: tr.tk("metric", &home.metric),
-        focus: home
-            .focus
-            .iter()
-            .map(|f| FocusView {
-                main: f.rank == 1,
-                title: f.title.clone(),
-                detail: f.detail.clone(),
-                goals: f
-                    .goals
-                    .iter()
-                    .map(|g| {
-                        (
-                            tr.name(&g.node_name_zh, &g.node_name_en).to_string(),
-                            g.goal.clone(),
-                        )
-                    })
-                    .collect(),
-            })
-            .collect(),
+        focus: focus_views(&tr, &home.focus),
         month_score: home.month_target.as_ref().map(|v| score(&tr, v)),
         year_score: home.year_target.as_ref().map(|v| score(&tr, v)),
         trend_svg: if show_sales {

@@ -4,7 +4,7 @@
 //! bottom-up gap, and the leadership's monthly focus. Every table exports with the person's
 //! scope, because the exports call the same scoped use cases as the pages.
 
-use super::home::{figure, percent, unit_of};
+use super::home::{figure, focus_views, percent, unit_of, FocusView};
 use super::people::FormError;
 use super::{fail, form_answer, format_time, render, Layout, PageId};
 use crate::charts::{self, Bar};
@@ -23,7 +23,7 @@ use salesos_app::targets::{
 };
 use salesos_app::{org, people, AppError};
 use salesos_domain::roles::Capability;
-use salesos_domain::targets::{self as rules, Metric, TargetPeriod, Unit};
+use salesos_domain::targets::{self as rules, Metric, PeriodKind, TargetPeriod, Unit};
 use salesos_domain::Money;
 use salesos_store::people::PeopleFilter;
 use salesos_store::targets::{PlanRow, TargetFilter};
@@ -282,9 +282,7 @@ impl ListQuery {
             to: period.as_ref().map(|p| p.end.to_string()),
             plan_id: None,
             metric: Metric::parse(metric).map(|m| m.code().to_string()),
-            period_kind: ["year", "quarter", "month"]
-                .contains(&kind)
-                .then(|| kind.to_string()),
+            period_kind: PeriodKind::parse(kind).map(|k| k.code().to_string()),
             owner_node,
             owner_person,
         }
@@ -1406,13 +1404,6 @@ pub async fn new_version(
 // ---------------------------------------------------------------------------------------------
 // The month's focus
 
-pub struct FocusLine {
-    pub main: bool,
-    pub title: String,
-    pub detail: Option<String>,
-    pub goals: Vec<(String, String)>,
-}
-
 pub struct GoalInput {
     pub node_id: i64,
     pub market: String,
@@ -1432,7 +1423,7 @@ pub struct ItemForm {
 struct FocusPage {
     l: Layout,
     month: String,
-    focus: Vec<FocusLine>,
+    focus: Vec<FocusView>,
     can_publish: bool,
     items: Vec<ItemForm>,
     error: Option<FormError>,
@@ -1513,24 +1504,7 @@ async fn focus_page(
         .collect();
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let page = FocusPage {
-        focus: published
-            .iter()
-            .map(|f| FocusLine {
-                main: f.rank == 1,
-                title: f.title.clone(),
-                detail: f.detail.clone(),
-                goals: f
-                    .goals
-                    .iter()
-                    .map(|g| {
-                        (
-                            tr.name(&g.node_name_zh, &g.node_name_en).to_string(),
-                            g.goal.clone(),
-                        )
-                    })
-                    .collect(),
-            })
-            .collect(),
+        focus: focus_views(&tr, &published),
         month,
         can_publish,
         items,
