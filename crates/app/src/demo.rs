@@ -9,6 +9,9 @@ use salesos_store::org::{self, NodeRow};
 use salesos_store::{people, Conn};
 use serde::Serialize;
 
+mod plan;
+pub use plan::PlanSummary;
+
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "salesos-demo";
 const START: &str = "2024-01-01";
@@ -65,6 +68,8 @@ pub struct DemoSummary {
     pub logins: Vec<DemoLogin>,
     /// What the order-to-cash history holds, when it was made now.
     pub history: Option<HistorySummary>,
+    /// The current year's approved plan and the month's focus, made with the history.
+    pub plan: Option<PlanSummary>,
 }
 
 type City = (&'static str, &'static str);
@@ -350,6 +355,7 @@ pub async fn ensure_with(
                 people,
                 logins: printed_logins(&mut conn).await?,
                 history: None,
+                plan: None,
             });
         }
     }
@@ -507,6 +513,23 @@ pub async fn ensure_with(
     } else {
         None
     };
+    // the tiny company (hundreds of tests) stays without a plan even with history
+    let plan = if history.is_some() && size != DemoSize::Tiny {
+        let summary = plan::make(app).await?;
+        if let Some(p) = &summary {
+            tracing::info!(
+                plan = p.plan_id,
+                target_fen = p.target_fen,
+                targets = p.targets,
+                status = %p.status,
+                ms = p.ms,
+                "demo plan and month's focus created"
+            );
+        }
+        summary
+    } else {
+        None
+    };
     crate::orders::seed_demo(app).await?;
     Ok(DemoSummary {
         created: true,
@@ -514,6 +537,7 @@ pub async fn ensure_with(
         people: b.people,
         logins: b.logins,
         history,
+        plan,
     })
 }
 

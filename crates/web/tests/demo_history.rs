@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Datelike, NaiveDate};
-use salesos_app::demo::DemoSize;
+use salesos_app::demo::{DemoSize, DEMO_PASSWORD};
 use salesos_app::reports::{self, AgingParams, OsbParams, OverdueParams};
 use salesos_app::{billing, orders};
 use salesos_domain::receivables::due_date;
@@ -303,4 +303,165 @@ async fn handed_over_dealers_keep_their_past_documents_with_the_old_owner() {
     ] {
         assert_eq!(t.count(sql).await, 0, "{sql}");
     }
+}
+
+#[tokio::test]
+async fn the_demo_with_history_has_an_approved_plan_and_the_months_focus() {
+    use salesos_app::{dashboards, targets};
+    let t = TestApp::spawn_with_history(DemoSize::Standard, 3000).await;
+    let today = NaiveDate::parse_from_str(&t.app.today(), "%Y-%m-%d").unwrap();
+    let (year, month) = (
+        today.year(),
+        format!("{}-{:02}", today.year(), today.month()),
+    );
+
+    // one plan, drawn up by the deputy, approved by the director through the engine: locked
+    assert_eq!(t.count("SELECT COUNT(*) AS n FROM target_plans").await, 1);
+    let approved = t
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM target_plans p \
+             JOIN approval_requests r ON r.id = p.approval_id AND r.doc_type = 'target_plan' AND r.doc_id = p.id \
+             JOIN people d ON d.id = r.requested_by AND d.login = 'deputy' \
+             JOIN approval_steps s ON s.request_id = r.id AND s.status = 'approved' \
+             JOIN people a ON a.id = s.acted_by AND a.login = 'director' \
+             WHERE p.status = 'approved' AND r.status = 'approved' AND p.period = '{year}'"
+        ))
+        .await;
+    assert_eq!(approved, 1, "the plan is approved by the director");
+    let director = t.app_session_actor("director", DEMO_PASSWORD).await;
+    let top_id = t
+        .count("SELECT id AS n FROM targets WHERE parent_id IS NULL AND plan_id IS NOT NULL")
+        .await;
+    let locked = targets::set_amount(&t.app, &director, top_id, 1).await;
+    assert!(
+        matches!(locked, Err(salesos_app::AppError::Conflict(ref e)) if e.code == "target.locked"),
+        "{locked:?}"
+    );
+
+    // the year's company target: last year's ordered amount × 112%, in whole yuan
+    let last_year = t
+        .count(&format!(
+            "SELECT CAST(COALESCE(SUM(ordered_fen), 0) AS BIGINT) AS n FROM sales_rollups_by_owner \
+             WHERE month >= '{0}-01' AND month <= '{0}-12'",
+            year - 1
+        ))
+        .await;
+    assert!(last_year > 0, "the history covers last year");
+    let top = t
+        .count(&format!(
+            "SELECT amount AS n FROM targets WHERE id = {top_id}"
+        ))
+        .await;
+    assert_eq!(top, (last_year as i128 * 112 / 100 + 50) as i64 / 100 * 100);
+    // its quarters and months add up to it exactly
+    for kind in ["quarter", "month"] {
+        let (n, sum) = (
+            t.count(&format!(
+                "SELECT COUNT(*) AS n FROM targets t JOIN targets y ON y.id = {top_id} \
+                 WHERE t.plan_id = y.plan_id AND t.node_id = y.node_id AND t.person_id IS NULL AND t.period_kind = '{kind}'"
+            ))
+            .await,
+            t.count(&format!(
+                "SELECT CAST(SUM(t.amount) AS BIGINT) AS n FROM targets t JOIN targets y ON y.id = {top_id} \
+                 WHERE t.plan_id = y.plan_id AND t.node_id = y.node_id AND t.person_id IS NULL AND t.period_kind = '{kind}'"
+            ))
+            .await,
+        );
+        assert_eq!(
+            (n, sum),
+            (if kind == "month" { 12 } else { 4 }, top),
+            "{kind}"
+        );
+    }
+    // every market's, area's and city's target (year and months) is split exactly over the
+    // units or people below it
+    for kind in ["market", "area", "city"] {
+        let targets_of_kind = t
+            .count(&format!(
+                "SELECT COUNT(*) AS n FROM targets t JOIN org_nodes n ON n.id = t.node_id \
+                 WHERE n.kind = '{kind}' AND t.person_id IS NULL"
+            ))
+            .await;
+        let units = t
+            .count(&format!(
+                "SELECT COUNT(*) AS n FROM org_nodes WHERE kind = '{kind}'"
+            ))
+            .await;
+        assert_eq!(
+            targets_of_kind,
+            units * 13,
+            "{kind}: a year and 12 months each"
+        );
+        let off = t
+            .count(&format!(
+                "SELECT COUNT(*) AS n FROM targets t JOIN org_nodes n ON n.id = t.node_id \
+                 WHERE n.kind = '{kind}' AND t.person_id IS NULL AND t.amount <> \
+                 (SELECT COALESCE(SUM(c.amount), -1) FROM targets c WHERE c.parent_id = t.id)"
+            ))
+            .await;
+        assert_eq!(off, 0, "{kind} targets whose parts do not add up");
+    }
+    // bottom-up figures from the market managers and the East market's area managers
+    assert!(
+        t.count("SELECT COUNT(*) AS n FROM targets WHERE submitted_amount IS NOT NULL")
+            .await
+            >= 8 + 5
+    );
+
+    // a rep's home: this month's target, their place among the area's people, the target line
+    let rep = t.app_session_actor("rep.sh1.1", DEMO_PASSWORD).await;
+    let home = dashboards::home(&t.app, &rep).await.unwrap();
+    let target = home
+        .month_target
+        .as_ref()
+        .expect("rep.sh1.1 has a target this month");
+    assert_eq!(target.target.period, month);
+    assert_eq!(target.target.person_id, rep.person_id());
+    assert!(home.year_target.is_some());
+    assert!(home.leaderboard.len() > 1, "{:?}", home.leaderboard.len());
+    assert!(home
+        .leaderboard
+        .iter()
+        .any(|r| r.view.target.person_id == rep.person_id()));
+    assert_eq!(
+        home.trend.last().and_then(|p| p.target),
+        Some(target.target.amount)
+    );
+    // the leadership's and managers' homes: their unit and the units below against their month
+    // targets (the company's December target comes after 2,000 earlier targets in the plan)
+    for login in ["director", "mm.e", "am.sh"] {
+        let manager = t.app_session_actor(login, DEMO_PASSWORD).await;
+        let home = dashboards::home(&t.app, &manager).await.unwrap();
+        let target = home.month_target.as_ref();
+        assert_eq!(
+            target.map(|m| m.target.period.as_str()),
+            Some(month.as_str()),
+            "{login}"
+        );
+        assert!(!home.by_child.is_empty(), "{login}");
+        assert!(home.by_child.iter().all(|c| c.target.is_some()), "{login}");
+    }
+    // the KAMs' targets come from their area's
+    let kam_targets = t
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM targets t JOIN people p ON p.id = t.person_id \
+             JOIN targets a ON a.id = t.parent_id AND a.node_id = p.node_id AND a.person_id IS NULL \
+             WHERE p.role = 'kam' AND t.period = '{month}'"
+        ))
+        .await;
+    assert_eq!(
+        kam_targets,
+        t.count("SELECT COUNT(*) AS n FROM people WHERE role = 'kam'")
+            .await
+    );
+
+    // the month's focus: a main priority and two secondary ones, a goal for every market
+    let focus = targets::focus(&t.app, &month).await.unwrap();
+    assert_eq!(focus.len(), 3);
+    assert_eq!(focus[0].rank, 1);
+    let markets = t
+        .count("SELECT COUNT(*) AS n FROM org_nodes WHERE kind = 'market'")
+        .await;
+    assert!(focus.iter().all(|f| f.goals.len() as i64 == markets));
+    assert_eq!(home.focus.len(), 3, "the focus is on the home page");
 }
