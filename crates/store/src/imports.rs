@@ -207,7 +207,11 @@ pub struct NewHistoryOrder<'a> {
 /// Its lines are added to the rollups in one grouped statement at the end instead of row by
 /// row: on PostgreSQL the per-line rollup triggers skip the transaction's rows
 /// (`salesos.skip_rollups`, migration 0013, no lock taken); on SQLite, which has one writer at
-/// a time anyway, they are set aside and put back. On PostgreSQL the foreign keys of
+/// a time anyway, they are set aside and put back. The dealers' first orders go the same way:
+/// one grouped offer at the end instead of one trigger call per order (migration 0014). A run
+/// larger than the `orders` table also sets its secondary indexes aside and builds them again
+/// at the end (`HistoryRun::orders_indexes_pay`). On PostgreSQL the rows travel as one array
+/// per column ([`bulk::Table::columnar`]), and the foreign keys of
 /// `order_lines` are also dropped for the run and added again at its end, which proves every
 /// line's order and product in one join instead of one look-up per line (a third of the time
 /// of 1 M lines); the price is an `ACCESS EXCLUSIVE` lock on `order_lines`, `orders` and
@@ -216,7 +220,12 @@ pub struct NewHistoryOrder<'a> {
 pub struct HistoryRun {
     backend: Backend,
     rollups: bulk::Suspended,
+    /// SQLite: the first-order trigger on insert, set aside like the rollup triggers.
+    first_orders: bulk::Suspended,
     foreign_keys: bulk::SuspendedForeignKeys,
+    /// The secondary indexes of `orders`, once the run is large next to the table (see
+    /// `HistoryRun::orders_indexes_pay`).
+    orders_indexes: Option<bulk::SuspendedIndexes>,
     /// The highest order and order-line ids before the run: what it adds lies above them.
     after: (i64, i64),
     /// The `created_at` of every order of the run.
@@ -229,6 +238,18 @@ pub struct HistoryRun {
 impl HistoryRun {
     pub fn created_at(&self) -> i64 {
         self.created_at
+    }
+
+    /// Whether to set the secondary indexes of `orders` aside for the rest of the run and
+    /// build them again at its end: once the run has added at least as many orders as the table
+    /// had (and not a few), one build from the whole table costs less than keeping them
+    /// in order row by row (each index puts its new entries all over its tree). The unique
+    /// number and the lines' index stay: the run looks orders up by number and their lines by
+    /// order.
+    fn orders_indexes_pay(&self) -> bool {
+        const AT_LEAST: u64 = 20_000;
+        self.orders_indexes.is_none()
+            && self.orders.count() >= AT_LEAST.max(self.after.0.max(0) as u64)
     }
 }
 
@@ -244,6 +265,10 @@ pub async fn begin_history(conn: &mut Conn, backend: Backend) -> Result<HistoryR
         }
         Backend::Sqlite => bulk::suspend_triggers(conn, backend, "rollup_order_line").await?,
     };
+    let first_orders = match backend {
+        Backend::Postgres => bulk::Suspended::default(),
+        Backend::Sqlite => bulk::suspend_triggers(conn, backend, "first_order_insert").await?,
+    };
     // PostgreSQL: sort memory for the rollup upsert and the foreign keys' validation (server
     // side). Not SQLite's bigger page cache: it would grow the importer's memory with the file
     // up to its bound (measured +110 MiB at 1 M lines) for no measurable gain.
@@ -257,24 +282,29 @@ pub async fn begin_history(conn: &mut Conn, backend: Backend) -> Result<HistoryR
     Ok(HistoryRun {
         backend,
         rollups,
+        first_orders,
         foreign_keys,
+        orders_indexes: None,
         after,
         created_at: now_micros(),
         orders: bulk::Table::new(
             "orders",
             "id, number, dealer_id, order_date, status, source, node_id, node_path, owner_id, \
              total_fen, exposure_fen, note, created_by, created_at, updated_at",
-        ),
+        )
+        .columnar(),
         lines: bulk::Table::new(
             "order_lines",
             "order_id, line_no, product_id, quantity, list_price_fen, unit_price_fen, amount_fen, \
              manual_price, shipped_qty",
-        ),
+        )
+        .columnar(),
         audit: bulk::Table::new(
             "audit_log",
             "at, person_id, source, request_id, operation, entity, entity_id, scope_path, \
              before_json, after_json",
-        ),
+        )
+        .columnar(),
     })
 }
 
@@ -284,9 +314,14 @@ pub async fn end_history(conn: &mut Conn, mut run: HistoryRun) -> Result<(), Sto
     run.orders.flush(conn).await?;
     run.lines.flush(conn).await?;
     run.audit.flush(conn).await?;
-    add_history_rollups(conn, run.after, run.created_at).await?;
+    if let Some(indexes) = run.orders_indexes.take() {
+        bulk::restore_indexes(conn, indexes).await?;
+    }
+    add_history_rollups(conn, run.backend, run.after, run.created_at).await?;
+    offer_first_orders(conn, run.after, run.created_at).await?;
     bulk::restore_foreign_keys(conn, run.foreign_keys).await?;
     bulk::restore_triggers(conn, run.rollups).await?;
+    bulk::restore_triggers(conn, run.first_orders).await?;
     if run.backend == Backend::Postgres {
         Sql::new("SET LOCAL salesos.skip_rollups = 'off'")
             .execute(conn)
@@ -330,6 +365,9 @@ pub async fn insert_history_orders(
     run: &mut HistoryRun,
     orders: &[NewHistoryOrder<'_>],
 ) -> Result<Vec<i64>, StoreError> {
+    if run.orders_indexes_pay() {
+        run.orders_indexes = Some(bulk::suspend_indexes(conn, run.backend, &["orders"]).await?);
+    }
     let ids = new_order_ids(conn, run.backend, orders.len()).await?;
     let at = run.created_at;
     for (n, id) in orders.iter().zip(&ids) {
@@ -374,28 +412,73 @@ pub async fn insert_history_orders(
     Ok(ids)
 }
 
-/// Audit entries of the run's orders (the same columns as [`crate::audit::append`]), written
-/// through its bulk table.
-pub async fn append_audit_many(
+/// What the audit trail keeps of an imported order (its `after_json`): the order and every line,
+/// each line as `[product_id, quantity, unit_price_fen]` (named once, in `line_fields`). The
+/// audit of a large import is most of the bytes it writes; one object per line would triple it.
+#[derive(Debug)]
+pub struct ImportedOrder<'a> {
+    pub number: &'a str,
+    pub dealer_id: i64,
+    pub order_date: &'a str,
+    pub lines: &'a [HistoryLine],
+}
+
+impl Serialize for ImportedOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Rows<'a>(&'a [HistoryLine]);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(
+                    self.0
+                        .iter()
+                        .map(|l| [l.product_id, l.quantity, l.unit_price_fen]),
+                )
+            }
+        }
+        let mut order = s.serialize_struct("ImportedOrder", 5)?;
+        order.serialize_field("number", self.number)?;
+        order.serialize_field("dealer_id", &self.dealer_id)?;
+        order.serialize_field("order_date", self.order_date)?;
+        order.serialize_field("line_fields", &["product_id", "quantity", "unit_price_fen"])?;
+        order.serialize_field("lines", &Rows(self.lines))?;
+        order.end()
+    }
+}
+
+/// Who imports: the audit columns every entry of a run shares.
+pub struct ImportedBy<'a> {
+    pub person_id: Option<i64>,
+    pub source: &'a str,
+    pub request_id: &'a str,
+}
+
+/// One `order.import` audit entry per order of the run (the columns of [`crate::audit::append`]):
+/// `(order id, scope path, what was imported)`, written through its bulk table.
+pub async fn audit_imported_orders<'a>(
     conn: &mut Conn,
     run: &mut HistoryRun,
-    entries: &[crate::audit::NewEntry<'_>],
+    by: &ImportedBy<'_>,
+    orders: impl Iterator<Item = (i64, &'a str, ImportedOrder<'a>)>,
 ) -> Result<(), StoreError> {
     let now = now_micros();
-    for e in entries {
-        let before = e.before.as_ref().map(|v| v.to_string());
-        let after = e.after.as_ref().map(|v| v.to_string());
+    let mut after = Vec::new();
+    for (order_id, scope_path, order) in orders {
+        after.clear();
+        serde_json::to_writer(&mut after, &order)
+            .map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let after = std::str::from_utf8(&after).unwrap_or_default();
         run.audit.push(&[
             Val::Int(now),
-            e.person_id.into(),
-            Val::Text(e.source),
-            Val::Text(e.request_id),
-            Val::Text(e.operation),
-            Val::Text(e.entity),
-            Val::Int(e.entity_id),
-            e.scope_path.into(),
-            before.as_deref().into(),
-            after.as_deref().into(),
+            by.person_id.into(),
+            Val::Text(by.source),
+            Val::Text(by.request_id),
+            Val::Text("order.import"),
+            Val::Text("order"),
+            Val::Int(order_id),
+            Val::Text(scope_path),
+            Val::NullText,
+            Val::Text(after),
         ]);
         run.audit.flush_if_full(conn).await?;
     }
@@ -479,43 +562,102 @@ async fn last_order_ids(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
 /// what the per-row rollup triggers, which the import sets aside, would have added.
 async fn add_history_rollups(
     conn: &mut Conn,
+    backend: Backend,
     after: (i64, i64),
     created_at: i64,
 ) -> Result<(), StoreError> {
+    // PostgreSQL plans this GROUP BY (estimates made before the run's rows existed) as a sort of
+    // every line by text keys, which took 70% of its time; hashing the groups does not sort
+    if backend == Backend::Postgres {
+        Sql::new("SET LOCAL enable_sort = off")
+            .execute(conn)
+            .await?;
+    }
     const METRICS: &str = "ordered_fen, ordered_qty, shipped_fen, shipped_qty, invoiced_fen, invoiced_qty, collected_fen";
     const ADD: &str = "ordered_fen = r.ordered_fen + excluded.ordered_fen, ordered_qty = r.ordered_qty + excluded.ordered_qty";
+    // the run's lines are grouped once (the join and the big GROUP BY), into a temporary table
+    // of the transaction; both rollup tables are upserted from its few rows
+    Sql::new(
+        "CREATE TEMP TABLE import_rollup_groups (month TEXT NOT NULL, node_path TEXT NOT NULL, \
+         owner_id BIGINT NOT NULL, dealer_id BIGINT NOT NULL, product_id BIGINT NOT NULL, \
+         ordered_fen BIGINT NOT NULL, ordered_qty BIGINT NOT NULL)",
+    )
+    .execute(conn)
+    .await?;
     // the run's orders and lines: a primary-key range each
-    let batch = |sql: &mut Sql| {
-        sql.push(" FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id > ")
-            .bind(after.0)
-            .push(" AND l.id > ")
-            .bind(after.1)
-            .push(" AND o.created_at = ")
-            .bind(created_at)
-            .push(" AND o.source = 'import'");
-    };
-    let mut fine = Sql::new(&format!(
-        "INSERT INTO sales_rollups AS r (month, node_path, owner_id, dealer_id, product_id, {METRICS}) \
+    let mut groups = Sql::new(
+        "INSERT INTO import_rollup_groups \
          SELECT substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id, \
-         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT), 0, 0, 0, 0, 0"
-    ));
-    batch(&mut fine);
-    fine.push(&format!(
-        " GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id \
+         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT) \
+         FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id > ",
+    );
+    groups
+        .bind(after.0)
+        .push(" AND l.id > ")
+        .bind(after.1)
+        .push(" AND o.created_at = ")
+        .bind(created_at)
+        .push(
+            " AND o.source = 'import' \
+             GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id",
+        );
+    groups.execute(conn).await?;
+    // (`WHERE 1 = 1`: SQLite reads an ON CONFLICT after a bare FROM as a join constraint)
+    Sql::new(&format!(
+        "INSERT INTO sales_rollups AS r (month, node_path, owner_id, dealer_id, product_id, {METRICS}) \
+         SELECT month, node_path, owner_id, dealer_id, product_id, ordered_fen, ordered_qty, 0, 0, 0, 0, 0 \
+         FROM import_rollup_groups WHERE 1 = 1 \
          ON CONFLICT (month, node_path, owner_id, dealer_id, product_id) DO UPDATE SET {ADD}"
-    ));
-    fine.execute(conn).await?;
-    let mut coarse = Sql::new(&format!(
+    ))
+    .execute(conn)
+    .await?;
+    Sql::new(&format!(
         "INSERT INTO sales_rollups_by_owner AS r (month, node_path, owner_id, {METRICS}) \
-         SELECT substr(o.order_date, 1, 7), o.node_path, o.owner_id, \
-         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT), 0, 0, 0, 0, 0"
-    ));
-    batch(&mut coarse);
-    coarse.push(&format!(
-        " GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id \
+         SELECT month, node_path, owner_id, CAST(SUM(ordered_fen) AS BIGINT), \
+         CAST(SUM(ordered_qty) AS BIGINT), 0, 0, 0, 0, 0 FROM import_rollup_groups \
+         GROUP BY month, node_path, owner_id \
          ON CONFLICT (month, node_path, owner_id) DO UPDATE SET {ADD}"
-    ));
-    coarse.execute(conn).await?;
+    ))
+    .execute(conn)
+    .await?;
+    Sql::new("DROP TABLE import_rollup_groups")
+        .execute(conn)
+        .await?;
+    if backend == Backend::Postgres {
+        Sql::new("SET LOCAL enable_sort = on").execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Offers the orders of one import run (as in [`add_history_rollups`]) for their dealers' first
+/// place, in one statement: each dealer's earliest order of the run (by date, then id) replaces
+/// the stored first order when it is earlier, which is what the first-order trigger, set aside
+/// for the run, would have left after offering them one by one. Imported orders are closed, a
+/// status that counts.
+async fn offer_first_orders(
+    conn: &mut Conn,
+    after: (i64, i64),
+    created_at: i64,
+) -> Result<(), StoreError> {
+    let mut sql = Sql::new(
+        "INSERT INTO dealer_first_orders AS f (dealer_id, order_id, order_date, month, node_path, owner_id) \
+         SELECT dealer_id, id, order_date, substr(order_date, 1, 7), node_path, owner_id FROM (\
+         SELECT o.dealer_id, o.id, o.order_date, o.node_path, o.owner_id, \
+         ROW_NUMBER() OVER (PARTITION BY o.dealer_id ORDER BY o.order_date, o.id) AS place \
+         FROM orders o WHERE o.id > ",
+    );
+    sql.bind(after.0)
+        .push(" AND o.created_at = ")
+        .bind(created_at)
+        .push(
+            " AND o.source = 'import') AS run WHERE place = 1 \
+             ON CONFLICT (dealer_id) DO UPDATE SET order_id = excluded.order_id, \
+             order_date = excluded.order_date, month = excluded.month, \
+             node_path = excluded.node_path, owner_id = excluded.owner_id \
+             WHERE excluded.order_date < f.order_date \
+             OR (excluded.order_date = f.order_date AND excluded.order_id < f.order_id)",
+        );
+    sql.execute(conn).await?;
     Ok(())
 }
 

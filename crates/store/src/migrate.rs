@@ -104,6 +104,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("migrations/0013_import_rollups.postgres.sql"),
     },
+    Migration {
+        version: 14,
+        name: "import_first_orders",
+        common: include_str!("migrations/0014_import_first_orders.sql"),
+        sqlite: "",
+        postgres: include_str!("migrations/0014_import_first_orders.postgres.sql"),
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -12,7 +12,6 @@
 use super::kinds::Importer;
 use super::{Problem, Problems, Row};
 use crate::AppError;
-use salesos_store::audit::NewEntry as AuditEntry;
 use salesos_store::dealers::DealerRow;
 use salesos_store::imports::{self as store, HistoryLine, NewHistoryOrder};
 use salesos_store::WriteTx;
@@ -275,27 +274,25 @@ impl Importer<'_> {
             )
             .collect();
         let ids = store::insert_history_orders(tx.conn(), run, &new).await?;
-        let entries: Vec<AuditEntry<'_>> = fresh
-            .iter()
-            .zip(&ids)
-            .map(
-                |((number, _, dealer, order_date, _, lines), id)| AuditEntry {
-                    person_id: self.actor.person_id(),
-                    source: &self.actor.source,
-                    request_id: &self.actor.request_id,
-                    operation: "order.import",
-                    entity: "order",
-                    entity_id: *id,
-                    scope_path: Some(&dealer.node_path),
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "number": number, "dealer_id": dealer.id, "order_date": order_date,
-                        "lines": lines,
-                    })),
-                },
-            )
-            .collect();
-        store::append_audit_many(tx.conn(), run, &entries).await?;
+        let by = store::ImportedBy {
+            person_id: self.actor.person_id(),
+            source: &self.actor.source,
+            request_id: &self.actor.request_id,
+        };
+        let audited =
+            fresh
+                .iter()
+                .zip(&ids)
+                .map(|((number, _, dealer, order_date, _, lines), id)| {
+                    let after = store::ImportedOrder {
+                        dealer_id: dealer.id,
+                        lines,
+                        number,
+                        order_date,
+                    };
+                    (*id, dealer.node_path.as_str(), after)
+                });
+        store::audit_imported_orders(tx.conn(), run, &by, audited).await?;
         self.counts.created += ids.len() as u64;
         Ok(())
     }

@@ -1,0 +1,5 @@
+-- An import of order history offers its orders for their dealers' first place in one grouped
+-- statement at the end of the run instead of one trigger call per order. On PostgreSQL the
+-- insert trigger of dealer_first_orders skips rows while the transaction has
+-- `SET LOCAL salesos.skip_rollups = 'on'` (see the .postgres part, like 0013 for the rollups);
+-- on SQLite the import sets the trigger aside inside its transaction. Nothing changes here.
