@@ -111,6 +111,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("migrations/0014_import_first_orders.postgres.sql"),
     },
+    Migration {
+        version: 15,
+        name: "dealer_last_order",
+        common: "",
+        sqlite: "",
+        postgres: include_str!("migrations/0015_dealer_last_order.postgres.sql"),
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

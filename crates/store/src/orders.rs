@@ -8,10 +8,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-/// The statuses of the orders that count as sold (confirmed or further along), as the
-/// `ordered` rollup, targets and the credit-limit history count them.
-pub const COUNTED_STATUSES: [&str; 4] = ["confirmed", "partially_shipped", "shipped", "closed"];
-/// The same as a condition on `orders o`.
+/// The orders that count as sold (confirmed or further along), as the `ordered` rollup, targets
+/// and the credit-limit history count them, as a condition on `orders o`.
 pub const COUNTED_ORDER: &str =
     "o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')";
 

@@ -579,31 +579,22 @@ pub async fn dealers_needing_action(
     quiet_since: &str,
     limit: i64,
 ) -> Result<Vec<DealerAttentionRow>, StoreError> {
-    // Each probe per dealer is a short index range (0003 invoices_dealer; 0011 orders_dealer_day):
-    // the dealer's on-hold orders, its open invoices due before today, and the last counted order
-    // as the newest of one index step per counted status (`MAX` over a single status is read
-    // from the end of its range) instead of every order the dealer ever placed.
-    let last_counted_order = COUNTED_STATUSES
-        .iter()
-        .map(|status| {
-            format!(
-                "SELECT MAX(o.order_date) AS day FROM orders o WHERE o.dealer_id = d.id AND o.status = '{status}'"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
+    // One index probe of each kind per dealer: its on-hold orders (0003 orders_dealer), its open
+    // invoices due before today (0003 invoices_dealer) and its last counted order (the last
+    // entry of 0015's partial index on PostgreSQL). MATERIALIZED keeps both planners from copying the probes
+    // into the outer filter, which ran each of them twice per dealer.
     let mut sql = Sql::new(
-        "SELECT * FROM (SELECT d.id, d.code, d.name, p.display_name AS owner_name, \
+        "WITH x AS MATERIALIZED (SELECT d.id, d.code, d.name, p.display_name AS owner_name, \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM orders o WHERE o.dealer_id = d.id AND o.status = 'on_hold') AS holds, \
          (SELECT CAST(COALESCE(SUM(i.open_fen), 0) AS BIGINT) FROM invoices i WHERE i.dealer_id = d.id AND i.status = 'open' AND i.due_date < ",
     );
     sql.bind(today).push(&format!(
         ") AS overdue_fen, \
-         (SELECT MAX(c.day) FROM ({last_counted_order}) c) AS last_order_on \
+         (SELECT MAX(o.order_date) FROM orders o WHERE o.dealer_id = d.id AND {COUNTED_ORDER}) AS last_order_on \
          FROM dealers d JOIN people p ON p.id = d.owner_id WHERE d.status = 'active'"
     ));
     sql.scope(scope, "d.node_path", "d.owner_id");
-    sql.push(") x WHERE x.holds > 0 OR x.overdue_fen > 0 OR x.last_order_on IS NULL OR x.last_order_on < ")
+    sql.push(") SELECT * FROM x WHERE x.holds > 0 OR x.overdue_fen > 0 OR x.last_order_on IS NULL OR x.last_order_on < ")
         .bind(quiet_since)
         .push(" ORDER BY x.overdue_fen DESC, x.holds DESC, x.last_order_on, x.id")
         .page(limit, 0);
@@ -627,7 +618,7 @@ pub async fn dealers_needing_action(
 // ---------------------------------------------------------------------------------------------
 // New active dealers (`dealer_first_orders`, kept by triggers on orders: migration 0009)
 
-use crate::orders::{COUNTED_ORDER, COUNTED_STATUSES};
+use crate::orders::COUNTED_ORDER;
 
 /// Dealers whose first counted order falls in the slice's months, in its territory or credited
 /// to its person (the order's own node_path/owner_id). Reads one small row per dealer.

@@ -1437,7 +1437,11 @@ async fn malformed_list_filters_are_422_naming_the_filter() {
         ("/api/v1/visits?from=2026-02-30", "date.invalid", "from"),
         ("/api/v1/targets?from=yesterday", "date.invalid", "from"),
         ("/api/v1/targets?to=2026-04-31", "date.invalid", "to"),
-        ("/api/v1/targets?metric=profit", "target.metric_unknown", "metric"),
+        (
+            "/api/v1/targets?metric=profit",
+            "target.metric_unknown",
+            "metric",
+        ),
         (
             "/api/v1/targets?period_kind=week",
             "target.period_kind_unknown",

@@ -667,3 +667,92 @@ async fn the_months_focus_reaches_every_home_page() {
         );
     }
 }
+
+/// The home page's "dealers that need action" equals a plain recomputation from the ledgers:
+/// every active dealer in the person's scope with an order on hold, money overdue, or no counted
+/// order in the last 30 days, most overdue first, at most 20.
+#[tokio::test]
+async fn dealers_needing_action_match_a_recomputation_from_the_ledgers() {
+    use salesos_app::demo::DemoSize;
+    use salesos_store::sql::Sql;
+    use sqlx::Row;
+
+    let t = TestApp::spawn_with_history(DemoSize::Tiny, 3000).await;
+    let today = chrono::NaiveDate::parse_from_str(&t.app.today(), "%Y-%m-%d").unwrap();
+    let quiet_since = (today - chrono::Duration::days(30)).to_string();
+    for login in ["mm.e", "rep.sh1.1", "am.sh"] {
+        let person = t.person(login).await;
+        // one row per active dealer, each figure by its own GROUP BY over the whole ledger
+        let mut sql = Sql::new(
+            "SELECT d.id, d.code, COALESCE(h.n, 0) AS holds, COALESCE(v.fen, 0) AS overdue_fen, l.day AS last_order_on \
+             FROM dealers d \
+             LEFT JOIN (SELECT dealer_id, CAST(COUNT(*) AS BIGINT) AS n FROM orders WHERE status = 'on_hold' GROUP BY dealer_id) h ON h.dealer_id = d.id \
+             LEFT JOIN (SELECT dealer_id, CAST(SUM(open_fen) AS BIGINT) AS fen FROM invoices WHERE status = 'open' AND due_date < ",
+        );
+        sql.bind(today.to_string()).push(
+            " GROUP BY dealer_id) v ON v.dealer_id = d.id \
+             LEFT JOIN (SELECT dealer_id, MAX(order_date) AS day FROM orders WHERE status IN ('confirmed', 'partially_shipped', 'shipped', 'closed') GROUP BY dealer_id) l ON l.dealer_id = d.id \
+             WHERE d.status = 'active'",
+        );
+        if person.role.as_deref() == Some("sales_rep") {
+            sql.push(" AND d.owner_id = ").bind(person.id);
+        } else {
+            sql.push(" AND d.node_path LIKE ")
+                .bind(format!("{}%", person.node_path.clone().unwrap()));
+        }
+        let mut conn = t.app.store.read().await.unwrap();
+        let rows = sql.fetch_all(&mut conn).await.unwrap();
+        drop(conn);
+        let mut expected: Vec<(i64, i64, Option<String>, i64, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get::<i64, _>("overdue_fen").unwrap(),
+                    r.try_get::<i64, _>("holds").unwrap(),
+                    r.try_get::<Option<String>, _>("last_order_on").unwrap(),
+                    r.try_get::<i64, _>("id").unwrap(),
+                    r.try_get::<String, _>("code").unwrap(),
+                )
+            })
+            .filter(|(overdue, holds, last, _, _)| {
+                *overdue > 0
+                    || *holds > 0
+                    || last.as_deref().is_none_or(|d| d < quiet_since.as_str())
+            })
+            .collect();
+        // most overdue first, then most holds, then the longest quiet (never ordered first)
+        expected.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(b.1.cmp(&a.1))
+                .then(a.2.is_some().cmp(&b.2.is_some()))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        });
+        expected.truncate(20);
+        assert!(
+            !expected.is_empty(),
+            "{login}: the demo history leaves dealers needing action"
+        );
+
+        let token = t.token_for(login).await;
+        let home = get_json(&t, &token, "/api/v1/dashboard").await;
+        let got: Vec<(i64, bool, Option<String>, String)> = home["needs_action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["overdue_fen"].as_i64().unwrap(),
+                    d["on_hold"].as_bool().unwrap(),
+                    d["last_order_on"].as_str().map(str::to_string),
+                    d["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(i64, bool, Option<String>, String)> = expected
+            .into_iter()
+            .map(|(overdue, holds, last, _, code)| (overdue, holds > 0, last, code))
+            .collect();
+        assert_eq!(got, want, "{login}");
+    }
+}
