@@ -167,7 +167,13 @@ pub struct TargetFilter {
     pub owner_node: Option<i64>,
     /// Targets owned by this person.
     pub owner_person: Option<i64>,
+    /// At most this many (default and most: `TARGET_LIST_MAX`), from this one on.
+    pub limit: Option<i64>,
+    pub offset: i64,
 }
+
+/// The longest page of the targets list.
+pub const TARGET_LIST_MAX: i64 = 1000;
 
 /// Targets in the person's scope, broadest period and highest node first.
 pub async fn list(
@@ -199,7 +205,11 @@ pub async fn list(
         sql.push(" AND t.person_id = ").bind(person);
     }
     sql.scope(scope, "t.node_path", "t.person_id");
-    sql.push(" ORDER BY t.period_start, t.period_end DESC, LENGTH(t.node_path), t.person_id, t.id LIMIT 2000");
+    sql.push(" ORDER BY t.period_start, t.period_end DESC, LENGTH(t.node_path), t.person_id, t.id")
+        .page(
+            f.limit.unwrap_or(TARGET_LIST_MAX).clamp(1, TARGET_LIST_MAX),
+            f.offset.max(0),
+        );
     targets(&sql, conn).await
 }
 

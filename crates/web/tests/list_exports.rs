@@ -584,3 +584,93 @@ async fn list_pages_link_their_exports_with_the_current_filters() {
         assert!(html.contains(&export), "{list} links {export}: {links:?}");
     }
 }
+
+/// Long lists page through every row: the pages are disjoint, together they hold every record
+/// in scope, the neighbours' links keep the filter, and a page past the end is empty.
+#[tokio::test]
+async fn long_lists_page_through_every_row() {
+    let t = TestApp::spawn_with_history(DemoSize::Tiny, 3000).await;
+    let director = t.page_session("director").await;
+    for (path, table, filter) in [
+        ("/orders", "orders", ""),
+        ("/invoices", "invoices", ""),
+        ("/shipments", "shipments", ""),
+        ("/orders", "orders", "status=closed"),
+    ] {
+        let where_sql = match filter {
+            "status=closed" => " WHERE status = 'closed'",
+            _ => "",
+        };
+        let total = t
+            .count(&format!("SELECT COUNT(*) AS n FROM {table}{where_sql}"))
+            .await;
+        assert!(
+            total > 200,
+            "{path}?{filter}: {total} rows is not more than one page"
+        );
+        let link = format!("href=\"{path}/");
+        let ids_of = |body: &str| -> std::collections::BTreeSet<i64> {
+            body.split(&link)
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next()?.parse().ok())
+                .collect()
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut page = 1;
+        loop {
+            let url = match (filter, page) {
+                ("", 1) => path.to_string(),
+                ("", n) => format!("{path}?page={n}"),
+                (f, 1) => format!("{path}?{f}"),
+                (f, n) => format!("{path}?{f}&page={n}"),
+            };
+            let (status, body) = director.get(&url).await;
+            assert_eq!(status, 200, "{url}");
+            let ids = ids_of(&body);
+            assert!(!ids.is_empty(), "{url}: an empty page");
+            assert!(
+                ids.is_disjoint(&seen),
+                "{url}: rows of an earlier page again"
+            );
+            seen.extend(ids);
+            assert_eq!(
+                body.contains("data-testid=\"pager-prev\""),
+                page > 1,
+                "{url}"
+            );
+            if !body.contains("data-testid=\"pager-next\"") {
+                break;
+            }
+            let next = if filter.is_empty() {
+                format!("href=\"{path}?page={}\"", page + 1)
+            } else {
+                format!("href=\"{path}?{}&#38;page={}\"", filter, page + 1)
+            };
+            let nav = body.split("data-testid=\"pager\"").nth(1).unwrap_or_default();
+            assert!(
+                body.contains(&next),
+                "{url}: the next link {next} keeps the filter: {}",
+                &nav[..nav.len().min(1500)]
+            );
+            page += 1;
+            assert!(page < 100, "{url}: runaway paging");
+        }
+        assert!(page >= 2, "{path}?{filter}: more than one page");
+        assert_eq!(
+            seen.len() as i64,
+            total,
+            "{path}?{filter}: every row on some page"
+        );
+        let past = if filter.is_empty() {
+            format!("{path}?page={}", page + 1)
+        } else {
+            format!("{path}?{filter}&page={}", page + 1)
+        };
+        let (status, body) = director.get(&past).await;
+        assert_eq!(status, 200, "{past}");
+        assert!(
+            ids_of(&body).is_empty(),
+            "{past}: a page past the end lists nothing"
+        );
+    }
+}

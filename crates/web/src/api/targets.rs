@@ -142,6 +142,10 @@ pub struct TargetQuery {
     pub owner_node_id: Option<i64>,
     /// Only targets owned by this person.
     pub owner_person_id: Option<i64>,
+    /// At most this many targets (1–1000, default 1000) …
+    pub limit: Option<i64>,
+    /// … after skipping this many.
+    pub offset: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets", params(TargetQuery),
@@ -159,6 +163,8 @@ pub async fn list(
         period_kind: q.period_kind,
         owner_node: q.owner_node_id,
         owner_person: q.owner_person_id,
+        limit: q.limit,
+        offset: q.offset.unwrap_or(0),
     };
     let rows = targets::list(&s.app, &a.actor, &filter)
         .await

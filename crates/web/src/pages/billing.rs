@@ -3,7 +3,7 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, form_answer, render, Layout, PageId};
+use super::{fail, form_answer, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
@@ -44,6 +44,7 @@ struct ListPage {
     statuses: Vec<(String, String, bool)>,
     dealer_id: Option<i64>,
     export_query: String,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,6 +52,8 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     dealer_id: Option<i64>,
+    #[serde(default)]
+    page: String,
     /// for exports: `xlsx` (default) or `csv`
     #[serde(default)]
     format: String,
@@ -78,18 +81,6 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let filter = InvoiceFilter {
-        status: Some(q.status.trim().to_string()).filter(|s| !s.is_empty()),
-        dealer_id: q.dealer_id,
-        limit: 200,
-        ..Default::default()
-    };
-    let rows = match billing::list_invoices(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
-        Err(AppError::Invalid(_)) => Vec::new(),
-        Err(e) => return fail(&pa, e),
-    };
-    let tr = pa.tr();
     let status = q.status.trim();
     let mut export_query = Vec::new();
     if INVOICE_STATUSES.contains(&status) {
@@ -98,6 +89,20 @@ pub async fn list(
     if let Some(d) = q.dealer_id {
         export_query.push(format!("dealer_id={d}"));
     }
+    let mut pager = Pager::new("/invoices", &q.page, export_query.join("&"), PAGE_ROWS);
+    let filter = InvoiceFilter {
+        status: Some(status.to_string()).filter(|s| !s.is_empty()),
+        dealer_id: q.dealer_id,
+        limit: pager.limit(),
+        offset: pager.offset(),
+        ..Default::default()
+    };
+    let rows = match billing::list_invoices(&s.app, &pa.actor, &filter).await {
+        Ok(r) => pager.keep(r),
+        Err(AppError::Invalid(_)) => Vec::new(),
+        Err(e) => return fail(&pa, e),
+    };
+    let tr = pa.tr();
     render(&ListPage {
         rows: rows.iter().map(|i| invoice_line(&tr, i)).collect(),
         statuses: INVOICE_STATUSES
@@ -106,6 +111,7 @@ pub async fn list(
             .collect(),
         dealer_id: q.dealer_id,
         export_query: export_query.join("&"),
+        pager,
         l: Layout::new(&pa, "invoices.title", "/invoices"),
     })
 }
@@ -408,6 +414,8 @@ fn payment_line(tr: &crate::i18n::Tr, p: &PaymentRow) -> PaymentLine {
 #[derive(Deserialize, Default)]
 pub struct PaymentQuery {
     dealer_id: Option<i64>,
+    #[serde(default)]
+    page: String,
     /// for exports: `xlsx` (default) or `csv`
     #[serde(default)]
     format: String,
@@ -420,10 +428,10 @@ struct PaymentsPage {
     rows: Vec<PaymentLine>,
     dealer_id: Option<i64>,
     export_query: String,
+    pager: Pager,
 }
 
-/// The most rows a list page shows; exports take everything in scope.
-const PAGE_ROWS: i64 = 200;
+/// Exports take everything in scope, this many rows a query.
 const EXPORT_BATCH: i64 = 1000;
 
 pub async fn payments(
@@ -432,23 +440,26 @@ pub async fn payments(
     q: Result<Query<PaymentQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
+    let export_query = q
+        .dealer_id
+        .map(|d| format!("dealer_id={d}"))
+        .unwrap_or_default();
+    let mut pager = Pager::new("/payments", &q.page, export_query.clone(), PAGE_ROWS);
     let filter = PaymentFilter {
         dealer_id: q.dealer_id,
-        limit: PAGE_ROWS,
-        offset: 0,
+        limit: pager.limit(),
+        offset: pager.offset(),
     };
     let rows = match billing::list_payments(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
+        Ok(r) => pager.keep(r),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
     render(&PaymentsPage {
         rows: rows.iter().map(|p| payment_line(&tr, p)).collect(),
         dealer_id: q.dealer_id,
-        export_query: q
-            .dealer_id
-            .map(|d| format!("dealer_id={d}"))
-            .unwrap_or_default(),
+        export_query,
+        pager,
         l: Layout::new(&pa, "payments.title", "/invoices"),
     })
 }

@@ -3,7 +3,7 @@
 //! terms history, owners, contacts and market feedback.
 
 use super::org::{non_empty, parse_id};
-use super::{fail, format_time, render, Layout};
+use super::{fail, format_time, render, Layout, Pager};
 use crate::i18n::Tr;
 use crate::problem::message_of;
 use crate::session::{urlencode, PageActor};
@@ -137,9 +137,7 @@ struct ListPage {
     tiers: Vec<Option2>,
     dealers: Vec<DealerLine>,
     total: i64,
-    page_label: String,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: Pager,
     can_manage: bool,
     can_credit: bool,
     form: FormMap,
@@ -156,7 +154,7 @@ impl ListPage {
     }
 }
 
-fn list_href(q: &str, status: &str, tier: &str, page: i64) -> String {
+fn list_href(q: &str, status: &str, tier: &str) -> String {
     let mut parts = Vec::new();
     if !q.is_empty() {
         parts.push(format!("q={}", urlencode(q)));
@@ -166,9 +164,6 @@ fn list_href(q: &str, status: &str, tier: &str, page: i64) -> String {
     }
     if !tier.is_empty() {
         parts.push(format!("tier={}", urlencode(tier)));
-    }
-    if page > 1 {
-        parts.push(format!("page={page}"));
     }
     if parts.is_empty() {
         "/dealers".to_string()
@@ -196,26 +191,23 @@ async fn list_page(
         .find(|t| **t == q.tier.trim())
         .copied()
         .unwrap_or("");
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
+    let export_query = list_href(&text, status, tier)
+        .trim_start_matches("/dealers")
+        .trim_start_matches('?')
+        .to_string();
+    let mut pager = Pager::new("/dealers", &q.page, export_query.clone(), PAGE_SIZE);
     let filter = DealerFilter {
         text: non_empty(&text),
         status: non_empty(status),
         tier: non_empty(tier),
         node_path: None,
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
+        limit: pager.limit(),
+        offset: pager.offset(),
     };
     let (rows, total) = match dealers::list(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
+        Ok((rows, total)) => (pager.keep(rows), total),
         Err(e) => return fail(pa, e),
     };
-    let more = page * PAGE_SIZE < total;
     let form_tier = field(&form, "tier");
     let page_view = ListPage {
         l: Layout::new(pa, "dealers.title", "/dealers"),
@@ -223,9 +215,7 @@ async fn list_page(
         tiers: tier_options(tier),
         dealers: rows.iter().map(|d| line(&tr, d)).collect(),
         total,
-        page_label: tr.t("common.page").replace("{n}", &page.to_string()),
-        prev_href: (page > 1).then(|| list_href(&text, status, tier, page - 1)),
-        next_href: more.then(|| list_href(&text, status, tier, page + 1)),
+        pager,
         can_manage: pa.actor.can(Capability::ManageDealers),
         can_credit: pa.actor.can(Capability::ViewCredit),
         form_tiers: tier_options(if form_tier.is_empty() {
@@ -236,10 +226,7 @@ async fn list_page(
         form,
         error,
         duplicates,
-        export_query: list_href(&text, status, tier, 1)
-            .trim_start_matches("/dealers")
-            .trim_start_matches('?')
-            .to_string(),
+        export_query,
         q: text,
     };
     (status_code, render(&page_view)).into_response()

@@ -253,6 +253,83 @@ impl FromRequestParts<AppState> for PageId {
     }
 }
 
+/// Rows on one page of the long lists (orders, shipments, invoices, transfers, targets).
+pub const PAGE_ROWS: i64 = 200;
+
+/// Which page of a list is shown (`?page=N`, from 1) and the links to its neighbours, which keep
+/// the list's filters (`templates/pager.html`). It asks for one row more than it shows to know
+/// whether a next page exists, so a list never ends silently at its page size.
+pub struct Pager {
+    pub page: i64,
+    pub has_next: bool,
+    size: i64,
+    path: &'static str,
+    query: String,
+}
+
+impl Pager {
+    /// `page` as typed in the URL (anything but 1–10,000 is the first page); `query` is the
+    /// list's filter as a query string, without `page`.
+    pub fn new(path: &'static str, page: &str, query: String, size: i64) -> Pager {
+        let page = page
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=10_000).contains(p))
+            .unwrap_or(1);
+        Pager {
+            page,
+            has_next: false,
+            size,
+            path,
+            query,
+        }
+    }
+
+    /// How many rows to ask for: one page and one more.
+    pub fn limit(&self) -> i64 {
+        self.size + 1
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.size
+    }
+
+    /// The page's rows out of what `limit()` fetched; notes whether there was more.
+    pub fn keep<T>(&mut self, mut rows: Vec<T>) -> Vec<T> {
+        let size = usize::try_from(self.size).unwrap_or(0);
+        self.has_next = rows.len() > size;
+        rows.truncate(size);
+        rows
+    }
+
+    fn href(&self, page: i64) -> String {
+        let page = (page > 1).then(|| format!("page={page}"));
+        let parts: Vec<&str> = [Some(self.query.as_str()), page.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .collect();
+        match parts.is_empty() {
+            true => self.path.to_string(),
+            false => format!("{}?{}", self.path, parts.join("&")),
+        }
+    }
+
+    pub fn prev_href(&self) -> Option<String> {
+        (self.page > 1).then(|| self.href(self.page - 1))
+    }
+
+    pub fn next_href(&self) -> Option<String> {
+        self.has_next.then(|| self.href(self.page + 1))
+    }
+
+    /// "Page 3" from the `common.page` text (`Page {n}`, `第 {n} 页`).
+    pub fn label(&self, text: &str) -> String {
+        text.replace("{n}", &self.page.to_string())
+    }
+}
+
 pub async fn not_found(ctx: RequestCtx) -> Response {
     error_page(StatusCode::NOT_FOUND, "not_found", ctx.locale, None)
 }

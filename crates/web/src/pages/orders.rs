@@ -2,7 +2,7 @@
 //! dealer's credit panel.
 
 use super::people::FormError;
-use super::{fail, form_answer, format_time, render, Layout, PageId};
+use super::{fail, form_answer, format_time, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
@@ -57,6 +57,7 @@ struct ListPage {
     from: String,
     to: String,
     export_query: String,
+    pager: Pager,
     can_enter: bool,
 }
 
@@ -71,6 +72,8 @@ pub struct ListQuery {
     from: String,
     #[serde(default)]
     to: String,
+    #[serde(default)]
+    page: String,
     /// for exports: `xlsx` (default) or `csv`
     #[serde(default)]
     format: String,
@@ -117,10 +120,14 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let filter = q.filter(200);
+    let mut pager = Pager::new("/orders", &q.page, q.as_query(), PAGE_ROWS);
+    let filter = OrderFilter {
+        offset: pager.offset(),
+        ..q.filter(pager.limit())
+    };
     let status = filter.status.clone();
     let rows = match orders::list(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
+        Ok(r) => pager.keep(r),
         Err(e @ AppError::Invalid(_)) if pa.actor.can(Capability::ViewOrders) => {
             let _ = e;
             Vec::new()
@@ -142,6 +149,7 @@ pub async fn list(
         orders: rows.iter().map(|o| order_line(&tr, o)).collect(),
         statuses,
         export_query: q.as_query(),
+        pager,
         from: filter.from.clone().unwrap_or_default(),
         to: filter.to.clone().unwrap_or_default(),
         q: q.q,

@@ -6,7 +6,7 @@ use super::org::{
     last_day, non_empty, notice_of, parse_id, role_options, unit_options, NoticeQuery, RoleOption,
     UnitOption,
 };
-use super::{fail, form_answer, format_time, render, Layout, PageId};
+use super::{fail, form_answer, format_time, render, Layout, PageId, Pager};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::i18n::Tr;
 use crate::problem::{message_of, status_of};
@@ -131,13 +131,11 @@ struct ListPage {
     unit_filter: Option<String>,
     clear_unit_href: String,
     people: Vec<PersonLine>,
-    page_label: String,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: Pager,
     can_manage: bool,
 }
 
-fn list_href(q: &str, role: &str, inactive: bool, node_id: Option<i64>, page: i64) -> String {
+fn list_href(q: &str, role: &str, inactive: bool, node_id: Option<i64>) -> String {
     let mut parts = Vec::new();
     if !q.is_empty() {
         parts.push(format!("q={}", urlencode(q)));
@@ -150,9 +148,6 @@ fn list_href(q: &str, role: &str, inactive: bool, node_id: Option<i64>, page: i6
     }
     if let Some(n) = node_id {
         parts.push(format!("node_id={n}"));
-    }
-    if page > 1 {
-        parts.push(format!("page={page}"));
     }
     if parts.is_empty() {
         "/people".to_string()
@@ -172,26 +167,23 @@ pub async fn list(
     let role = Role::parse(q.role.trim()).map(Role::code).unwrap_or("");
     let include_inactive = !q.include_inactive.is_empty();
     let node_id = parse_id(&q.node_id);
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
+    let export_query = list_href(&text, role, include_inactive, node_id)
+        .trim_start_matches("/people")
+        .trim_start_matches('?')
+        .to_string();
+    let mut pager = Pager::new("/people", &q.page, export_query.clone(), PAGE_SIZE);
     let filter = PeopleFilter {
         text: non_empty(&text),
         include_inactive,
         node_id,
         role: non_empty(role),
-        limit: PAGE_SIZE + 1,
-        offset: (page - 1) * PAGE_SIZE,
+        limit: pager.limit(),
+        offset: pager.offset(),
     };
     let rows = match people::list(&s.app, &pa.actor, &filter).await {
-        Ok(rows) => rows,
+        Ok(rows) => pager.keep(rows),
         Err(e) => return fail(&pa, e),
     };
-    let more = rows.len() as i64 > PAGE_SIZE;
     let unit_filter = match node_id {
         Some(id) => match org::get(&s.app, &pa.actor, id).await {
             Ok(n) => Some(tr.name(&n.name_zh, &n.name_en).to_string()),
@@ -205,20 +197,11 @@ pub async fn list(
         include_inactive,
         node_id,
         unit_filter,
-        clear_unit_href: list_href(&text, role, include_inactive, None, 1),
-        people: rows
-            .iter()
-            .take(PAGE_SIZE as usize)
-            .map(|p| person_line(&tr, p))
-            .collect(),
-        page_label: tr.t("common.page").replace("{n}", &page.to_string()),
-        prev_href: (page > 1).then(|| list_href(&text, role, include_inactive, node_id, page - 1)),
-        next_href: more.then(|| list_href(&text, role, include_inactive, node_id, page + 1)),
+        clear_unit_href: list_href(&text, role, include_inactive, None),
+        people: rows.iter().map(|p| person_line(&tr, p)).collect(),
+        pager,
         can_manage: pa.actor.can(Capability::ManagePeople),
-        export_query: list_href(&text, role, include_inactive, node_id, 1)
-            .trim_start_matches("/people")
-            .trim_start_matches('?')
-            .to_string(),
+        export_query,
         q: text,
     };
     render(&page_view)

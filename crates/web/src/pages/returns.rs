@@ -2,10 +2,10 @@
 //! return with its action forms (cancel, submit again, receive, inspect, credit).
 
 use super::orders::money;
-use super::{fail, format_time, render, Layout, PageId};
+use super::{fail, format_time, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
-use crate::session::PageActor;
+use crate::session::{urlencode, PageActor};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -49,6 +49,7 @@ struct ListPage {
     statuses: Vec<StatusOption>,
     q: String,
     export_query: String,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,6 +60,8 @@ pub struct ListQuery {
     q: String,
     invoice_id: Option<i64>,
     dealer_id: Option<i64>,
+    #[serde(default)]
+    page: String,
     #[serde(default)]
     format: String,
 }
@@ -81,18 +84,19 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let rows = match returns::list(&s.app, &pa.actor, &filter_of(&q, 200)).await {
-        Ok(r) => r,
+    let status = q.status.trim().to_string();
+    let export_query = format!("status={}&q={}", urlencode(&status), urlencode(q.q.trim()));
+    let mut pager = Pager::new("/returns", &q.page, export_query.clone(), PAGE_ROWS);
+    let filter = ReturnFilter {
+        offset: pager.offset(),
+        ..filter_of(&q, pager.limit())
+    };
+    let rows = match returns::list(&s.app, &pa.actor, &filter).await {
+        Ok(r) => pager.keep(r),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
     let tz = s.app.config.time_zone;
-    let status = q.status.trim().to_string();
-    let export_query = format!(
-        "status={}&q={}",
-        urlencoding(&status),
-        urlencoding(q.q.trim())
-    );
     render(&ListPage {
         rows: rows
             .iter()
@@ -118,22 +122,9 @@ pub async fn list(
             .collect(),
         q: q.q.trim().to_string(),
         export_query,
+        pager,
         l: Layout::new(&pa, "returns.title", "/returns"),
     })
-}
-
-/// Percent-encodes a query value (the few characters a filter can contain).
-fn urlencoding(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The returns list, with the same filters and scope, as an XLSX or CSV file.

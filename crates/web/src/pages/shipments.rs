@@ -3,7 +3,7 @@
 
 use super::orders::money;
 use super::people::FormError;
-use super::{fail, form_answer, render, Layout, PageId};
+use super::{fail, form_answer, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::export::{Cell, ExportFormat, Sheet};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
@@ -43,6 +43,7 @@ struct ListPage {
     statuses: Vec<(String, String, bool)>,
     order_id: Option<i64>,
     export_query: String,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,6 +51,8 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     order_id: Option<i64>,
+    #[serde(default)]
+    page: String,
     /// for exports: `xlsx` (default) or `csv`
     #[serde(default)]
     format: String,
@@ -95,9 +98,13 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let filter = q.filter(200);
+    let mut pager = Pager::new("/shipments", &q.page, q.as_query(), PAGE_ROWS);
+    let filter = ShipmentFilter {
+        offset: pager.offset(),
+        ..q.filter(pager.limit())
+    };
     let rows = match shipments::list(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
+        Ok(r) => pager.keep(r),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
@@ -115,6 +122,7 @@ pub async fn list(
             .collect(),
         order_id: q.order_id,
         export_query: q.as_query(),
+        pager,
         rows: rows
             .iter()
             .map(|r| ShipmentLine {

@@ -6,11 +6,11 @@
 
 use super::home::{figure, focus_views, percent, unit_of, FocusView};
 use super::people::FormError;
-use super::{fail, form_answer, format_time, render, Layout, PageId};
+use super::{fail, form_answer, format_time, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::charts::{self, Bar};
 use crate::export::{download, format_of, list_download, Cell, Sheet};
 use crate::i18n::Tr;
-use crate::session::PageActor;
+use crate::session::{urlencode, PageActor};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -83,20 +83,6 @@ fn owner_label(tr: &Tr, t: &salesos_store::targets::TargetRow) -> String {
     t.person_name
         .clone()
         .unwrap_or_else(|| tr.name(&t.node_name_zh, &t.node_name_en).to_string())
-}
-
-/// Percent-encodes a query value.
-fn enc(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 pub struct Choice {
@@ -268,11 +254,14 @@ pub struct ListQuery {
     #[serde(default)]
     owner: String,
     #[serde(default)]
+    page: String,
+    #[serde(default)]
     format: String,
 }
 
 impl ListQuery {
-    fn filter(&self) -> TargetFilter {
+    /// The filter for `limit` targets from `offset` on.
+    fn filter(&self, limit: i64, offset: i64) -> TargetFilter {
         let period = TargetPeriod::parse(self.period.trim());
         let kind = self.kind.trim();
         let metric = self.metric.trim();
@@ -285,22 +274,30 @@ impl ListQuery {
             period_kind: PeriodKind::parse(kind).map(|k| k.code().to_string()),
             owner_node,
             owner_person,
+            limit: Some(limit),
+            offset,
         }
     }
 
     fn query_string(&self) -> String {
         format!(
             "period={}&kind={}&metric={}&owner={}",
-            enc(self.period.trim()),
-            enc(self.kind.trim()),
-            enc(self.metric.trim()),
-            enc(self.owner.trim())
+            urlencode(self.period.trim()),
+            urlencode(self.kind.trim()),
+            urlencode(self.metric.trim()),
+            urlencode(self.owner.trim())
         )
     }
 }
 
-async fn listed(s: &AppState, pa: &PageActor, q: &ListQuery) -> Result<Vec<TargetView>, AppError> {
-    targets::list(&s.app, &pa.actor, &q.filter()).await
+async fn listed(
+    s: &AppState,
+    pa: &PageActor,
+    q: &ListQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TargetView>, AppError> {
+    targets::list(&s.app, &pa.actor, &q.filter(limit, offset)).await
 }
 
 #[derive(Template)]
@@ -313,6 +310,7 @@ struct ListPage {
     metrics: Vec<Choice>,
     owners: Vec<Choice>,
     export_query: String,
+    pager: Pager,
     can_set: bool,
 }
 
@@ -322,8 +320,9 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let rows = match listed(&s, &pa, &q).await {
-        Ok(r) => r,
+    let mut pager = Pager::new("/targets", &q.page, q.query_string(), PAGE_ROWS);
+    let rows = match listed(&s, &pa, &q, pager.limit(), pager.offset()).await {
+        Ok(r) => pager.keep(r),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
@@ -334,6 +333,7 @@ pub async fn list(
         metrics: metric_choices(&tr, q.metric.trim()),
         owners: owner_choices(&s, &pa, q.owner.trim()).await,
         export_query: q.query_string(),
+        pager,
         can_set: pa.actor.can(Capability::SetTargets),
         l: Layout::new(&pa, "tgt.title", "/targets"),
     })
@@ -346,7 +346,9 @@ pub async fn export(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let rows = match listed(&s, &pa, &q).await {
+    // every page of the list, not only the one on screen
+    let rows = crate::export::all_rows(|limit, offset| listed(&s, &pa, &q, limit, offset)).await;
+    let rows = match rows {
         Ok(r) => r,
         Err(e) => return fail(&pa, e),
     };
@@ -1561,7 +1563,7 @@ pub async fn publish_focus(State(s): State<AppState>, pa: PageActor, form: FormP
     form_answer(
         &pa,
         targets::publish_focus(&s.app, &pa.actor, &month, items).await,
-        |_| format!("/focus?month={}", enc(&month)),
+        |_| format!("/focus?month={}", urlencode(&month)),
         "focus",
         &[],
         |fe| {

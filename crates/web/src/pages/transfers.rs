@@ -1,7 +1,7 @@
 //! Transfer pages (调货): the list, the new-transfer form and one transfer with its cancel form.
 
 use super::orders::money;
-use super::{fail, format_time, render, Layout, PageId};
+use super::{fail, format_time, render, Layout, PageId, Pager, PAGE_ROWS};
 use crate::problem::{message_of, status_of};
 use crate::session::PageActor;
 use crate::AppState;
@@ -42,6 +42,7 @@ struct ListPage {
     rows: Vec<TransferListLine>,
     statuses: Vec<StatusOption>,
     can_enter: bool,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -49,6 +50,8 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     dealer_id: Option<i64>,
+    #[serde(default)]
+    page: String,
 }
 
 pub async fn list(
@@ -58,16 +61,26 @@ pub async fn list(
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
     let status = q.status.trim().to_string();
+    let known_status = ALL_STATES
+        .contains(&status.as_str())
+        .then(|| status.clone());
+    let query = [
+        known_status.as_ref().map(|s| format!("status={s}")),
+        q.dealer_id.map(|d| format!("dealer_id={d}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("&");
+    let mut pager = Pager::new("/transfers", &q.page, query, PAGE_ROWS);
     let filter = TransferFilter {
-        status: ALL_STATES
-            .contains(&status.as_str())
-            .then(|| status.clone()),
+        status: known_status,
         dealer_id: q.dealer_id,
-        limit: 200,
-        offset: 0,
+        limit: pager.limit(),
+        offset: pager.offset(),
     };
     let rows = match transfers::list(&s.app, &pa.actor, &filter).await {
-        Ok(r) => r,
+        Ok(r) => pager.keep(r),
         Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
@@ -94,6 +107,7 @@ pub async fn list(
             })
             .collect(),
         can_enter: pa.actor.can(Capability::EnterOrders),
+        pager,
         l: Layout::new(&pa, "transfers.title", "/transfers"),
     })
 }
