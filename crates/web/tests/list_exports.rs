@@ -646,7 +646,10 @@ async fn long_lists_page_through_every_row() {
             } else {
                 format!("href=\"{path}?{}&#38;page={}\"", filter, page + 1)
             };
-            let nav = body.split("data-testid=\"pager\"").nth(1).unwrap_or_default();
+            let nav = body
+                .split("data-testid=\"pager\"")
+                .nth(1)
+                .unwrap_or_default();
             assert!(
                 body.contains(&next),
                 "{url}: the next link {next} keeps the filter: {}",
