@@ -684,6 +684,18 @@ pub struct PartInput {
     pub amount: i64,
 }
 
+/// A proposed part saved as proposed.
+impl From<ProposedPart> for PartInput {
+    fn from(p: ProposedPart) -> Self {
+        PartInput {
+            node_id: p.node_id,
+            person_id: p.person_id,
+            period: p.period,
+            amount: p.amount,
+        }
+    }
+}
+
 /// Saves a split: the parts must add up exactly to the target. Existing children with the same
 /// owner and period are updated, others created — all in one transaction.
 pub async fn save_cascade(

@@ -95,16 +95,7 @@ async fn cascade(
     by: &str,
 ) -> Result<Vec<TargetRow>, AppError> {
     let proposal = targets::propose_cascade(app, actor, target_id, by, None).await?;
-    let parts = proposal
-        .parts
-        .into_iter()
-        .map(|p| PartInput {
-            node_id: p.node_id,
-            person_id: p.person_id,
-            period: p.period,
-            amount: p.amount,
-        })
-        .collect();
+    let parts = proposal.parts.into_iter().map(PartInput::from).collect();
     saved_parts(app, actor, target_id, parts).await
 }
 

@@ -154,7 +154,8 @@ impl ListPage {
     }
 }
 
-fn list_href(q: &str, status: &str, tier: &str) -> String {
+/// The list's filters as a query string, for the pager and the export links.
+fn list_query(q: &str, status: &str, tier: &str) -> String {
     let mut parts = Vec::new();
     if !q.is_empty() {
         parts.push(format!("q={}", urlencode(q)));
@@ -165,11 +166,7 @@ fn list_href(q: &str, status: &str, tier: &str) -> String {
     if !tier.is_empty() {
         parts.push(format!("tier={}", urlencode(tier)));
     }
-    if parts.is_empty() {
-        "/dealers".to_string()
-    } else {
-        format!("/dealers?{}", parts.join("&"))
-    }
+    parts.join("&")
 }
 
 async fn list_page(
@@ -191,10 +188,7 @@ async fn list_page(
         .find(|t| **t == q.tier.trim())
         .copied()
         .unwrap_or("");
-    let export_query = list_href(&text, status, tier)
-        .trim_start_matches("/dealers")
-        .trim_start_matches('?')
-        .to_string();
+    let export_query = list_query(&text, status, tier);
     let mut pager = Pager::new("/dealers", &q.page, export_query.clone(), PAGE_SIZE);
     let filter = DealerFilter {
         text: non_empty(&text),

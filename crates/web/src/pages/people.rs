@@ -135,7 +135,8 @@ struct ListPage {
     can_manage: bool,
 }
 
-fn list_href(q: &str, role: &str, inactive: bool, node_id: Option<i64>) -> String {
+/// The list's filters as a query string, for the pager and the export links.
+fn list_query(q: &str, role: &str, inactive: bool, node_id: Option<i64>) -> String {
     let mut parts = Vec::new();
     if !q.is_empty() {
         parts.push(format!("q={}", urlencode(q)));
@@ -149,11 +150,7 @@ fn list_href(q: &str, role: &str, inactive: bool, node_id: Option<i64>) -> Strin
     if let Some(n) = node_id {
         parts.push(format!("node_id={n}"));
     }
-    if parts.is_empty() {
-        "/people".to_string()
-    } else {
-        format!("/people?{}", parts.join("&"))
-    }
+    parts.join("&")
 }
 
 pub async fn list(
@@ -167,10 +164,7 @@ pub async fn list(
     let role = Role::parse(q.role.trim()).map(Role::code).unwrap_or("");
     let include_inactive = !q.include_inactive.is_empty();
     let node_id = parse_id(&q.node_id);
-    let export_query = list_href(&text, role, include_inactive, node_id)
-        .trim_start_matches("/people")
-        .trim_start_matches('?')
-        .to_string();
+    let export_query = list_query(&text, role, include_inactive, node_id);
     let mut pager = Pager::new("/people", &q.page, export_query.clone(), PAGE_SIZE);
     let filter = PeopleFilter {
         text: non_empty(&text),
@@ -197,7 +191,10 @@ pub async fn list(
         include_inactive,
         node_id,
         unit_filter,
-        clear_unit_href: list_href(&text, role, include_inactive, None),
+        clear_unit_href: match list_query(&text, role, include_inactive, None) {
+            q if q.is_empty() => "/people".to_string(),
+            q => format!("/people?{q}"),
+        },
         people: rows.iter().map(|p| person_line(&tr, p)).collect(),
         pager,
         can_manage: pa.actor.can(Capability::ManagePeople),
