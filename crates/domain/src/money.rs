@@ -33,10 +33,10 @@ impl Money {
 
     /// Parses "1234.5", "1,234.56" or "-3" (yuan with at most two decimals) into fen.
     pub fn parse_yuan(text: &str) -> Option<Money> {
-        let cleaned: String = text.trim().chars().filter(|c| *c != ',').collect();
+        let cleaned = without_commas(text.trim());
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, cleaned.as_str()),
+            None => (false, &*cleaned),
         };
         let (whole, frac) = match digits.split_once('.') {
             Some((w, f)) => (w, f),
@@ -63,6 +63,15 @@ impl Money {
         };
         let fen = whole.checked_mul(100)?.checked_add(frac_fen)?;
         Some(Money(if negative { -fen } else { fen }))
+    }
+}
+
+/// `text` without thousands separators, copied only when it has any (imports parse millions).
+pub fn without_commas(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(',') {
+        text.replace(',', "").into()
+    } else {
+        text.into()
     }
 }
 

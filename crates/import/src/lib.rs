@@ -41,17 +41,31 @@ impl Format {
     }
 }
 
-/// One data row: its number in the spreadsheet (the header is row 1) and its cells as text.
+/// One data row: its number in the spreadsheet (the header is row 1) and its cells as text
+/// (held in one buffer, as the CSV reader hands them over: a million rows would otherwise cost a
+/// million allocations per column).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub row: u64,
-    pub cells: Vec<String>,
+    cells: csv::StringRecord,
 }
 
 impl Record {
+    pub fn new<S: AsRef<str>>(row: u64, cells: &[S]) -> Record {
+        Record {
+            row,
+            cells: cells.iter().map(AsRef::as_ref).collect(),
+        }
+    }
+
     /// The cell at `index`, trimmed; empty when the row is shorter.
     pub fn get(&self, index: usize) -> &str {
-        self.cells.get(index).map_or("", |c| c.trim())
+        self.cells.get(index).map_or("", str::trim)
+    }
+
+    /// Every cell as it was read.
+    pub fn cells(&self) -> Vec<String> {
+        self.cells.iter().map(str::to_string).collect()
     }
 
     fn is_blank(&self) -> bool {
@@ -181,7 +195,7 @@ impl Iterator for Table {
                     self.next_row += 1;
                     r.map(|r| Record {
                         row: r.position().map_or(self.next_row, |p| p.line()),
-                        cells: r.iter().map(str::to_string).collect(),
+                        cells: r,
                     })
                     .map_err(|e| ReadError::Csv(e.to_string()))
                 }
@@ -303,8 +317,17 @@ fn send_rows<R: Read + Seek>(
             return Err(());
         }
     };
-    let mut current: Option<Record> = None;
+    // the row being read: its number and cells so far (a sheet names each cell's column)
+    let mut current: Option<(u64, Vec<String>)> = None;
     let mut any = false;
+    let mut send = |(row, cells): (u64, Vec<String>)| -> Result<(), ()> {
+        let record = Record::new(row, &cells);
+        if !record.is_blank() {
+            any = true;
+            tx.send(Ok(record)).map_err(|_| ())?;
+        }
+        Ok(())
+    };
     loop {
         let cell = match cells.next_cell() {
             Ok(Some(c)) => c,
@@ -317,29 +340,20 @@ fn send_rows<R: Read + Seek>(
         let (row, col) = cell.get_position();
         let text = cell_text(cell.get_value());
         let row = u64::from(row) + 1;
-        if current.as_ref().is_some_and(|r| r.row != row) {
+        if current.as_ref().is_some_and(|(r, _)| *r != row) {
             if let Some(done) = current.take() {
-                if !done.is_blank() {
-                    any = true;
-                    tx.send(Ok(done)).map_err(|_| ())?;
-                }
+                send(done)?;
             }
         }
-        let record = current.get_or_insert_with(|| Record {
-            row,
-            cells: Vec::new(),
-        });
+        let (_, record) = current.get_or_insert_with(|| (row, Vec::new()));
         let col = col as usize;
-        if record.cells.len() <= col {
-            record.cells.resize(col + 1, String::new());
+        if record.len() <= col {
+            record.resize(col + 1, String::new());
         }
-        record.cells[col] = text;
+        record[col] = text;
     }
     if let Some(done) = current.take() {
-        if !done.is_blank() {
-            any = true;
-            tx.send(Ok(done)).map_err(|_| ())?;
-        }
+        send(done)?;
     }
     Ok(any)
 }
@@ -379,7 +393,7 @@ mod tests {
     use super::*;
 
     fn rows(t: Table) -> Vec<Vec<String>> {
-        t.map(|r| r.map(|r| r.cells))
+        t.map(|r| r.map(|r| r.cells()))
             .collect::<Result<_, _>>()
             .unwrap_or_default()
     }
@@ -435,6 +449,6 @@ mod tests {
         let all: Vec<Record> = t.filter_map(Result::ok).collect();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].row, 3);
-        assert_eq!(all[0].cells, vec!["D1", "12", "3.5", "2024-03-09"]);
+        assert_eq!(all[0].cells(), vec!["D1", "12", "3.5", "2024-03-09"]);
     }
 }

@@ -76,7 +76,7 @@ async fn code_of(t: &TestApp, dealer: i64) -> String {
 fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
     salesos_import::Table::from_bytes(bytes.to_vec(), Some(name))
         .unwrap_or_else(|e| panic!("sheet {name}: {e:?}"))
-        .map(|r| r.unwrap().cells)
+        .map(|r| r.unwrap().cells())
         .collect()
 }
 

@@ -556,7 +556,7 @@ fn xlsx_rows(bytes: Vec<u8>) -> (Vec<String>, Vec<Vec<String>>) {
     let table = salesos_import::Table::from_bytes(bytes, None).expect("an XLSX file that opens");
     assert_eq!(table.encoding, "xlsx");
     let headers = table.headers.clone();
-    let rows = table.map(|r| r.expect("a row").cells).collect();
+    let rows = table.map(|r| r.expect("a row").cells()).collect();
     (headers, rows)
 }
 

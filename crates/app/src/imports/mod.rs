@@ -335,14 +335,24 @@ impl<'a> Row<'a> {
     }
 
     /// The trimmed cell of a field; `None` when empty or the file has no such column.
-    pub fn text(&self, key: &str) -> Option<String> {
+    pub fn cell(&self, key: &str) -> Option<&'a str> {
         let col = self.columns.column(key)?;
         let v = self.record.get(col);
-        (!v.is_empty()).then(|| v.to_string())
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// [`Row::cell`], owned.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.cell(key).map(str::to_string)
+    }
+
+    /// The trimmed cell, empty when there is none.
+    pub fn raw_cell(&self, key: &str) -> &'a str {
+        self.cell(key).unwrap_or_default()
     }
 
     pub fn raw(&self, key: &str) -> String {
-        self.text(key).unwrap_or_default()
+        self.raw_cell(key).to_string()
     }
 
     pub fn problem(&mut self, key: &str, code: &'static str, message: impl Into<String>) {
@@ -376,7 +386,12 @@ impl<'a> Row<'a> {
     }
 
     pub fn required(&mut self, key: &str) -> Option<String> {
-        let v = self.text(key);
+        self.required_cell(key).map(str::to_string)
+    }
+
+    /// [`Row::required`], borrowed.
+    pub fn required_cell(&mut self, key: &str) -> Option<&'a str> {
+        let v = self.cell(key);
         if v.is_none() {
             self.problem(key, "import.required", "this column needs a value");
         }
@@ -384,7 +399,7 @@ impl<'a> Row<'a> {
     }
 
     pub fn date(&mut self, key: &str) -> Option<String> {
-        let text = self.text(key)?;
+        let text = self.cell(key)?;
         // Excel date-times arrive as `YYYY-MM-DD HH:MM:SS`; people also type 2024/3/9
         let day = text
             .split_whitespace()
@@ -401,9 +416,8 @@ impl<'a> Row<'a> {
     }
 
     pub fn integer(&mut self, key: &str) -> Option<i64> {
-        let text = self.text(key)?;
-        let cleaned: String = text.chars().filter(|c| *c != ',').collect();
-        match cleaned.parse::<i64>() {
+        let text = self.cell(key)?;
+        match salesos_domain::money::without_commas(text).parse::<i64>() {
             Ok(v) => Some(v),
             Err(_) => {
                 self.problem(key, "import.bad_number", "a whole number is expected here");
@@ -428,8 +442,8 @@ impl<'a> Row<'a> {
 
     /// An amount in yuan (at most two decimals), zero or more, as fen.
     pub fn money(&mut self, key: &str) -> Option<i64> {
-        let text = self.text(key)?;
-        match salesos_domain::Money::parse_yuan(&text) {
+        let text = self.cell(key)?;
+        match salesos_domain::Money::parse_yuan(text) {
             Some(m) if m.fen() < 0 => {
                 self.problem(
                     key,
