@@ -204,11 +204,12 @@ pub struct NewHistoryOrder<'a> {
 /// An import of order history under way, from [`begin_history`] to [`end_history`], all inside
 /// the import's one transaction (a dry run or a failure rolls every step back).
 ///
-/// Its lines are added to the rollups in one grouped statement at the end instead of row by
-/// row: on PostgreSQL the per-line rollup triggers skip the transaction's rows
-/// (`salesos.skip_rollups`, migration 0013, no lock taken); on SQLite, which has one writer at
-/// a time anyway, they are set aside and put back. The dealers' first orders go the same way:
-/// one grouped offer at the end instead of one trigger call per order (migration 0014). A run
+/// Its lines are summed into rollup rows as they are written and added to the rollups a few
+/// thousand rows at a time ([`RunSums`]) instead of row by row: on PostgreSQL the per-line
+/// rollup triggers skip the transaction's rows (`salesos.skip_rollups`, migration 0013, no lock
+/// taken); on SQLite, which has one writer at a time anyway, they are set aside and put back.
+/// The dealers' first orders go the same way: each dealer's earliest order of the run, offered
+/// at the end instead of one trigger call per order (migration 0014). A run
 /// larger than the `orders` table also sets its secondary indexes aside and builds them again
 /// at the end (`HistoryRun::orders_indexes_pay`). On PostgreSQL the rows travel as one array
 /// per column ([`bulk::Table::columnar`]), and the foreign keys of
@@ -226,13 +227,14 @@ pub struct HistoryRun {
     /// The secondary indexes of `orders`, once the run is large next to the table (see
     /// `HistoryRun::orders_indexes_pay`).
     orders_indexes: Option<bulk::SuspendedIndexes>,
-    /// The highest order and order-line ids before the run: what it adds lies above them.
-    after: (i64, i64),
+    /// The highest order id before the run: what it adds lies above it.
+    after: i64,
     /// The `created_at` of every order of the run.
     created_at: i64,
     orders: bulk::Table,
     lines: bulk::Table,
     audit: bulk::Table,
+    sums: RunSums,
 }
 
 impl HistoryRun {
@@ -249,7 +251,7 @@ impl HistoryRun {
     fn orders_indexes_pay(&self) -> bool {
         const AT_LEAST: u64 = 20_000;
         self.orders_indexes.is_none()
-            && self.orders.count() >= AT_LEAST.max(self.after.0.max(0) as u64)
+            && self.orders.count() >= AT_LEAST.max(self.after.max(0) as u64)
     }
 }
 
@@ -269,7 +271,7 @@ pub async fn begin_history(conn: &mut Conn, backend: Backend) -> Result<HistoryR
         Backend::Postgres => bulk::Suspended::default(),
         Backend::Sqlite => bulk::suspend_triggers(conn, backend, "first_order_insert").await?,
     };
-    // PostgreSQL: sort memory for the rollup upsert and the foreign keys' validation (server
+    // PostgreSQL: sort memory for the index builds and the foreign keys' validation (server
     // side). Not SQLite's bigger page cache: it would grow the importer's memory with the file
     // up to its bound (measured +110 MiB at 1 M lines) for no measurable gain.
     if backend == Backend::Postgres {
@@ -277,7 +279,7 @@ pub async fn begin_history(conn: &mut Conn, backend: Backend) -> Result<HistoryR
     }
     // on PostgreSQL this lock also makes a concurrent import wait here, before its ids are read
     let foreign_keys = bulk::suspend_foreign_keys(conn, backend, &["order_lines"]).await?;
-    let after = last_order_ids(conn).await?;
+    let after = last_order_id(conn).await?;
     begin_order_numbers(conn).await?;
     Ok(HistoryRun {
         backend,
@@ -305,6 +307,7 @@ pub async fn begin_history(conn: &mut Conn, backend: Backend) -> Result<HistoryR
              before_json, after_json",
         )
         .columnar(),
+        sums: RunSums::default(),
     })
 }
 
@@ -317,8 +320,8 @@ pub async fn end_history(conn: &mut Conn, mut run: HistoryRun) -> Result<(), Sto
     if let Some(indexes) = run.orders_indexes.take() {
         bulk::restore_indexes(conn, indexes).await?;
     }
-    add_history_rollups(conn, run.backend, run.after, run.created_at).await?;
-    offer_first_orders(conn, run.after, run.created_at).await?;
+    run.sums.add_to_rollups(conn).await?;
+    run.sums.offer_first_orders(conn).await?;
     bulk::restore_foreign_keys(conn, run.foreign_keys).await?;
     bulk::restore_triggers(conn, run.rollups).await?;
     bulk::restore_triggers(conn, run.first_orders).await?;
@@ -371,6 +374,7 @@ pub async fn insert_history_orders(
     let ids = new_order_ids(conn, run.backend, orders.len()).await?;
     let at = run.created_at;
     for (n, id) in orders.iter().zip(&ids) {
+        run.sums.add_order(n, *id);
         let total: i64 = n.lines.iter().map(|l| l.quantity * l.unit_price_fen).sum();
         run.orders.push(&[
             Val::Int(*id),
@@ -392,6 +396,9 @@ pub async fn insert_history_orders(
         run.orders.flush_if_full(conn).await?;
     }
     run.orders.flush(conn).await?;
+    if run.sums.groups.len() >= ROLLUP_GROUPS_HELD {
+        run.sums.add_to_rollups(conn).await?;
+    }
     for (n, id) in orders.iter().zip(&ids) {
         for (i, l) in n.lines.iter().enumerate() {
             run.lines.push(&[
@@ -547,118 +554,183 @@ pub async fn note_order_numbers(
     Ok(met)
 }
 
-/// The highest order and order-line ids so far: what an import run adds lies above them.
-async fn last_order_ids(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
-    let r = Sql::new(
-        "SELECT COALESCE((SELECT MAX(id) FROM orders), 0) AS o, COALESCE((SELECT MAX(id) FROM order_lines), 0) AS l",
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok((r.try_get("o")?, r.try_get("l")?))
-}
-
-/// Adds the lines of the orders one import run wrote (ids above `after`, created at
-/// `created_at` by an import) to the sales rollups, in one grouped upsert per rollup table:
-/// what the per-row rollup triggers, which the import sets aside, would have added.
-async fn add_history_rollups(
-    conn: &mut Conn,
-    backend: Backend,
-    after: (i64, i64),
-    created_at: i64,
-) -> Result<(), StoreError> {
-    // PostgreSQL plans this GROUP BY (estimates made before the run's rows existed) as a sort of
-    // every line by text keys, which took 70% of its time; hashing the groups does not sort
-    if backend == Backend::Postgres {
-        Sql::new("SET LOCAL enable_sort = off")
-            .execute(conn)
-            .await?;
-    }
-    const METRICS: &str = "ordered_fen, ordered_qty, shipped_fen, shipped_qty, invoiced_fen, invoiced_qty, collected_fen";
-    const ADD: &str = "ordered_fen = r.ordered_fen + excluded.ordered_fen, ordered_qty = r.ordered_qty + excluded.ordered_qty";
-    // the run's lines are grouped once (the join and the big GROUP BY), into a temporary table
-    // of the transaction; both rollup tables are upserted from its few rows
-    Sql::new(
-        "CREATE TEMP TABLE import_rollup_groups (month TEXT NOT NULL, node_path TEXT NOT NULL, \
-         owner_id BIGINT NOT NULL, dealer_id BIGINT NOT NULL, product_id BIGINT NOT NULL, \
-         ordered_fen BIGINT NOT NULL, ordered_qty BIGINT NOT NULL)",
-    )
-    .execute(conn)
-    .await?;
-    // the run's orders and lines: a primary-key range each
-    let mut groups = Sql::new(
-        "INSERT INTO import_rollup_groups \
-         SELECT substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id, \
-         CAST(SUM(l.amount_fen) AS BIGINT), CAST(SUM(l.quantity) AS BIGINT) \
-         FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id > ",
-    );
-    groups
-        .bind(after.0)
-        .push(" AND l.id > ")
-        .bind(after.1)
-        .push(" AND o.created_at = ")
-        .bind(created_at)
-        .push(
-            " AND o.source = 'import' \
-             GROUP BY substr(o.order_date, 1, 7), o.node_path, o.owner_id, o.dealer_id, l.product_id",
-        );
-    groups.execute(conn).await?;
-    // (`WHERE 1 = 1`: SQLite reads an ON CONFLICT after a bare FROM as a join constraint)
-    Sql::new(&format!(
-        "INSERT INTO sales_rollups AS r (month, node_path, owner_id, dealer_id, product_id, {METRICS}) \
-         SELECT month, node_path, owner_id, dealer_id, product_id, ordered_fen, ordered_qty, 0, 0, 0, 0, 0 \
-         FROM import_rollup_groups WHERE 1 = 1 \
-         ON CONFLICT (month, node_path, owner_id, dealer_id, product_id) DO UPDATE SET {ADD}"
-    ))
-    .execute(conn)
-    .await?;
-    Sql::new(&format!(
-        "INSERT INTO sales_rollups_by_owner AS r (month, node_path, owner_id, {METRICS}) \
-         SELECT month, node_path, owner_id, CAST(SUM(ordered_fen) AS BIGINT), \
-         CAST(SUM(ordered_qty) AS BIGINT), 0, 0, 0, 0, 0 FROM import_rollup_groups \
-         GROUP BY month, node_path, owner_id \
-         ON CONFLICT (month, node_path, owner_id) DO UPDATE SET {ADD}"
-    ))
-    .execute(conn)
-    .await?;
-    Sql::new("DROP TABLE import_rollup_groups")
-        .execute(conn)
+/// The highest order id so far: what an import run adds lies above it.
+async fn last_order_id(conn: &mut Conn) -> Result<i64, StoreError> {
+    let r = Sql::new("SELECT COALESCE((SELECT MAX(id) FROM orders), 0) AS o")
+        .fetch_one(conn)
         .await?;
-    if backend == Backend::Postgres {
-        Sql::new("SET LOCAL enable_sort = on").execute(conn).await?;
-    }
-    Ok(())
+    Ok(r.try_get("o")?)
 }
 
-/// Offers the orders of one import run (as in [`add_history_rollups`]) for their dealers' first
-/// place, in one statement: each dealer's earliest order of the run (by date, then id) replaces
-/// the stored first order when it is earlier, which is what the first-order trigger, set aside
-/// for the run, would have left after offering them one by one. Imported orders are closed, a
-/// status that counts.
-async fn offer_first_orders(
-    conn: &mut Conn,
-    after: (i64, i64),
-    created_at: i64,
-) -> Result<(), StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO dealer_first_orders AS f (dealer_id, order_id, order_date, month, node_path, owner_id) \
-         SELECT dealer_id, id, order_date, substr(order_date, 1, 7), node_path, owner_id FROM (\
-         SELECT o.dealer_id, o.id, o.order_date, o.node_path, o.owner_id, \
-         ROW_NUMBER() OVER (PARTITION BY o.dealer_id ORDER BY o.order_date, o.id) AS place \
-         FROM orders o WHERE o.id > ",
-    );
-    sql.bind(after.0)
-        .push(" AND o.created_at = ")
-        .bind(created_at)
-        .push(
-            " AND o.source = 'import') AS run WHERE place = 1 \
-             ON CONFLICT (dealer_id) DO UPDATE SET order_id = excluded.order_id, \
+/// The rollup rows a run sums in memory before adding them to the rollup tables (plus at most
+/// one batch of lines more), about 10 MiB: memory stays bounded whatever the file, while one
+/// company's history (months × dealers × products it sold) mostly fits, so each rollup row
+/// costs one upsert. Far fewer held would re-upsert the same rows batch after batch (2,000
+/// held: PostgreSQL's import of the 1 M-line benchmark took 26 s instead of 16 s).
+pub const ROLLUP_GROUPS_HELD: usize = 100_000;
+
+/// One row of `sales_rollups`: the month, place, owner, dealer and product a line counts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct RollupKey {
+    month: [u8; 7],
+    node_id: i64,
+    owner_id: i64,
+    dealer_id: i64,
+    product_id: i64,
+}
+
+/// What the per-row triggers the run sets aside would have added, summed as the orders are
+/// written: the rollup rows of its lines, and each dealer's earliest order of the run. Summing
+/// here costs a hash update per line; grouping the written lines again afterwards (a join and a
+/// GROUP BY over every line) cost as much as writing them.
+#[derive(Debug, Default)]
+struct RunSums {
+    /// (ordered_fen, ordered_qty) per rollup row.
+    groups: HashMap<RollupKey, (i64, i64)>,
+    /// The path of each place met (an order keeps its dealer's place and path).
+    paths: HashMap<i64, String>,
+    /// Per dealer, its earliest order of the run (by date, then id).
+    first_orders: HashMap<i64, FirstOrder>,
+}
+
+#[derive(Debug)]
+struct FirstOrder {
+    order_date: String,
+    order_id: i64,
+    node_id: i64,
+    owner_id: i64,
+}
+
+impl RunSums {
+    fn add_order(&mut self, order: &NewHistoryOrder<'_>, order_id: i64) {
+        // `YYYY-MM` of the order's date, checked by the import as a date
+        let mut month = [b'0'; 7];
+        for (m, d) in month.iter_mut().zip(order.order_date.bytes()) {
+            *m = d;
+        }
+        self.paths
+            .entry(order.node_id)
+            .or_insert_with(|| order.node_path.to_string());
+        for l in order.lines {
+            let key = RollupKey {
+                month,
+                node_id: order.node_id,
+                owner_id: order.owner_id,
+                dealer_id: order.dealer_id,
+                product_id: l.product_id,
+            };
+            let sums = self.groups.entry(key).or_default();
+            sums.0 += l.quantity * l.unit_price_fen;
+            sums.1 += l.quantity;
+        }
+        let earlier =
+            |f: &FirstOrder| (order.order_date, order_id) < (f.order_date.as_str(), f.order_id);
+        match self.first_orders.get_mut(&order.dealer_id) {
+            Some(f) if !earlier(f) => {}
+            Some(f) => {
+                f.order_date.clear();
+                f.order_date.push_str(order.order_date);
+                f.order_id = order_id;
+                f.node_id = order.node_id;
+                f.owner_id = order.owner_id;
+            }
+            None => {
+                self.first_orders.insert(
+                    order.dealer_id,
+                    FirstOrder {
+                        order_date: order.order_date.to_string(),
+                        order_id,
+                        node_id: order.node_id,
+                        owner_id: order.owner_id,
+                    },
+                );
+            }
+        }
+    }
+
+    fn path(&self, node_id: i64) -> &str {
+        self.paths.get(&node_id).map_or("", String::as_str)
+    }
+
+    /// Adds the sums held to `sales_rollups` and `sales_rollups_by_owner` (one upsert per
+    /// batch of rows, each row once per statement) and empties them.
+    async fn add_to_rollups(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+        // the other metrics of a new rollup row start at their default, zero
+        const METRICS: &str = "ordered_fen, ordered_qty";
+        const ADD: &str = "DO UPDATE SET ordered_fen = r.ordered_fen + excluded.ordered_fen, ordered_qty = r.ordered_qty + excluded.ordered_qty";
+        let mut rollups = bulk::Table::with_suffix(
+            "sales_rollups AS r",
+            &format!("month, node_path, owner_id, dealer_id, product_id, {METRICS}"),
+            &format!("ON CONFLICT (month, node_path, owner_id, dealer_id, product_id) {ADD}"),
+        )
+        .columnar();
+        let mut by_owner: HashMap<([u8; 7], i64, i64), (i64, i64)> = HashMap::new();
+        for (k, (fen, qty)) in std::mem::take(&mut self.groups) {
+            let month = std::str::from_utf8(&k.month).unwrap_or_default();
+            rollups.push(&[
+                Val::Text(month),
+                Val::Text(self.path(k.node_id)),
+                Val::Int(k.owner_id),
+                Val::Int(k.dealer_id),
+                Val::Int(k.product_id),
+                Val::Int(fen),
+                Val::Int(qty),
+            ]);
+            rollups.flush_if_full(conn).await?;
+            let owner = by_owner
+                .entry((k.month, k.node_id, k.owner_id))
+                .or_default();
+            owner.0 += fen;
+            owner.1 += qty;
+        }
+        rollups.flush(conn).await?;
+        let mut owners = bulk::Table::with_suffix(
+            "sales_rollups_by_owner AS r",
+            &format!("month, node_path, owner_id, {METRICS}"),
+            &format!("ON CONFLICT (month, node_path, owner_id) {ADD}"),
+        )
+        .columnar();
+        for ((month, node_id, owner_id), (fen, qty)) in by_owner {
+            owners.push(&[
+                Val::Text(std::str::from_utf8(&month).unwrap_or_default()),
+                Val::Text(self.path(node_id)),
+                Val::Int(owner_id),
+                Val::Int(fen),
+                Val::Int(qty),
+            ]);
+            owners.flush_if_full(conn).await?;
+        }
+        owners.flush(conn).await
+    }
+
+    /// Offers each dealer's earliest order of the run for its first place, in one statement:
+    /// it replaces the stored first order when it is earlier, which is what the first-order
+    /// trigger, set aside for the run, would have left after offering them one by one.
+    /// Imported orders are closed, a status that counts.
+    async fn offer_first_orders(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+        let mut firsts = bulk::Table::with_suffix(
+            "dealer_first_orders AS f",
+            "dealer_id, order_id, order_date, month, node_path, owner_id",
+            "ON CONFLICT (dealer_id) DO UPDATE SET order_id = excluded.order_id, \
              order_date = excluded.order_date, month = excluded.month, \
              node_path = excluded.node_path, owner_id = excluded.owner_id \
              WHERE excluded.order_date < f.order_date \
              OR (excluded.order_date = f.order_date AND excluded.order_id < f.order_id)",
-        );
-    sql.execute(conn).await?;
-    Ok(())
+        )
+        .columnar();
+        for (dealer_id, f) in std::mem::take(&mut self.first_orders) {
+            firsts.push(&[
+                Val::Int(dealer_id),
+                Val::Int(f.order_id),
+                Val::Text(&f.order_date),
+                Val::Text(f.order_date.get(..7).unwrap_or_default()),
+                Val::Text(self.path(f.node_id)),
+                Val::Int(f.owner_id),
+            ]);
+            firsts.flush_if_full(conn).await?;
+        }
+        firsts.flush(conn).await
+    }
 }
 
 /// An invoice as stored, for comparing an opening-balance row with what is there.

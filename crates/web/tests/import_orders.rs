@@ -1,6 +1,6 @@
 //! Historical orders imported at volume, on the real database of the run (SQLite or
 //! PostgreSQL): 20,000 lines checked, imported, re-imported, corrected; the rollups, which the
-//! import keeps with one grouped upsert instead of its per-line triggers, equal a full
+//! import keeps by summing its lines in memory instead of its per-line triggers, equal a full
 //! recomputation afterwards (`salesos check`), the triggers are back after every run, and an
 //! order whose lines come back batches later is found through the table of numbers met.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,7 +33,14 @@ async fn history_file(t: &TestApp, orders: usize, lines_each: usize) -> (String,
     let mut total_fen = 0i64;
     for o in 0..orders {
         let dealer = &dealers[o % dealers.len()];
-        let day = format!("2025-{:02}-{:02}", o % 12 + 1, o % 28 + 1);
+        // five years of months, apart from the dealers' turns: many rollup rows
+        let month = o / 7 % 60;
+        let day = format!(
+            "{}-{:02}-{:02}",
+            2021 + month / 12,
+            month % 12 + 1,
+            o % 28 + 1
+        );
         for l in 0..lines_each {
             let product = &products[(o + l) % products.len()];
             let quantity = (o * 7 + l) % 50 + 1;
@@ -50,14 +57,18 @@ async fn history_file(t: &TestApp, orders: usize, lines_each: usize) -> (String,
 }
 
 async fn import(t: &TestApp, csv: &str, dry_run: bool) -> Outcome {
-    let actor = t.actor("desk").await;
+    import_as(t, "desk", Kind::Orders, csv, dry_run).await
+}
+
+async fn import_as(t: &TestApp, login: &str, kind: Kind, csv: &str, dry_run: bool) -> Outcome {
+    let actor = t.actor(login).await;
     let table = Table::from_bytes(csv.as_bytes().to_vec(), None).unwrap();
     let request = Request {
         dry_run,
         file_name: Some("history.csv".into()),
         ..Request::default()
     };
-    imports::run(&t.app, &actor, Kind::Orders, table, request, &mut |_| {})
+    imports::run(&t.app, &actor, kind, table, request, &mut |_| {})
         .await
         .unwrap()
 }
@@ -133,7 +144,7 @@ async fn twenty_thousand_lines_check_import_reimport_and_correct() {
         t.count("SELECT COUNT(*) AS n FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.number LIKE 'HV-%'").await,
         20_000
     );
-    // the grouped upsert added exactly the file's amounts, and matches a full recomputation
+    // the run's sums added exactly the file's amounts, and match a full recomputation
     assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
     assert_eq!(line_rollup_triggers(&t).await, triggers);
     assert_eq!(order_tables_schema(&t).await, schema, "after an import");
@@ -339,5 +350,54 @@ async fn a_large_import_rebuilds_the_orders_indexes_it_set_aside() {
         .await;
     assert_eq!(dealer_orders, 24_000);
     assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
+    invariants_hold(&t).await;
+}
+
+/// A history with more rollup rows than an import run sums in memory at once (60 months × 60
+/// dealers × 40 products, one line each): the run adds its sums to the rollups part way and
+/// again at the end, and the rollups still equal a full recomputation.
+#[tokio::test]
+async fn more_rollup_rows_than_a_run_holds_are_added_part_way() {
+    let t = TestApp::spawn().await;
+    let (dealer_count, product_count, months) = (60, 40, 60);
+    let mut dealers = String::from("code,name,area,owner,payment_term_days\n");
+    for d in 0..dealer_count {
+        dealers.push_str(&format!("RG-D{d:02},汇总商行{d},C-SH1,rep.sh1.1,30\n"));
+    }
+    let done = import_as(&t, "admin", Kind::Dealers, &dealers, false).await;
+    assert!(done.committed, "{:?}", done.problems);
+    let mut products = String::from("code,name_zh,name_en,line,unit,case_size,tax_rate_bp\n");
+    for p in 0..product_count {
+        products.push_str(&format!("RG-P{p:02},汇总品{p},Rollup {p},BEV,瓶,12,1300\n"));
+    }
+    let done = import_as(&t, "admin", Kind::Products, &products, false).await;
+    assert!(done.committed, "{:?}", done.problems);
+
+    let mut csv = String::from("order_no,dealer,order_date,product,quantity,unit_price,note\n");
+    let mut total_fen = 0i64;
+    for m in 0..months {
+        let day = format!("{}-{:02}-15", 2020 + m / 12, m % 12 + 1);
+        for d in 0..dealer_count {
+            for p in 0..product_count {
+                let quantity = (m + d + p) % 9 + 1;
+                total_fen += quantity as i64 * 250;
+                csv.push_str(&format!(
+                    "RG-{m:02}-{d:02},RG-D{d:02},{day},RG-P{p:02},{quantity},2.50,\n"
+                ));
+            }
+        }
+    }
+    let rollup_rows = months * dealer_count * product_count;
+    assert!(rollup_rows > salesos_store::imports::ROLLUP_GROUPS_HELD);
+    let ordered_before = t.count(ORDERED_FEN).await;
+
+    let done = import(&t, &csv, false).await;
+    assert!(done.committed, "{:?}", done.problems);
+    assert_eq!(done.counts.created, (months * dealer_count) as u64);
+    assert_eq!(t.count(ORDERED_FEN).await, ordered_before + total_fen);
+    let rows = t
+        .count("SELECT COUNT(*) AS n FROM sales_rollups r JOIN dealers d ON d.id = r.dealer_id WHERE d.code LIKE 'RG-D%'")
+        .await;
+    assert_eq!(rows, rollup_rows as i64);
     invariants_hold(&t).await;
 }

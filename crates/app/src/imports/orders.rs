@@ -4,8 +4,8 @@
 //! the other kinds: each row is checked as it streams (codes resolved once per distinct code),
 //! checked orders are written a batch at a time in multi-row inserts, the order numbers met so
 //! far live in a temporary table of the transaction instead of memory (so a file whose lines of
-//! one order are not together is caught however long it is), and the lines are added to the
-//! rollups by one grouped upsert at the end of the run instead of row by row (on PostgreSQL the
+//! one order are not together is caught however long it is), and the lines are summed into the
+//! rollups as they are written, a few upserts instead of a trigger call per line (on PostgreSQL the
 //! foreign keys of the lines are also proven once, set-based; see [`store::HistoryRun`]), all
 //! inside the import's one transaction.
 
@@ -55,7 +55,7 @@ impl Importer<'_> {
         row: &mut Row<'_>,
         sink: &mut Problems,
     ) -> Result<(), AppError> {
-        let Some(number) = row.required("order_no") else {
+        let Some(number) = row.required_cell("order_no") else {
             return Ok(());
         };
         self.start_orders(tx).await?;
@@ -69,31 +69,31 @@ impl Importer<'_> {
                 self.queue_order(tx, done, sink).await?;
             }
         }
-        // the first row's cells, when this row continues the order in hand
-        let continued = self.orders.pending.as_ref().map(|p| {
+        if let Some(p) = &self.orders.pending {
+            // this row continues the order in hand: it repeats the order's dealer and date
             let at = p.rows.first().copied().unwrap_or(row.record.row);
-            (at, p.dealer_cell.clone(), p.date_cell.clone())
-        });
-        if let Some((at, dealer_cell, date_cell)) = continued {
-            // every line repeats the order's dealer and date; they must agree
-            let message = format!("row {at} gives this order a different value");
-            if row.raw("dealer") != dealer_cell {
-                row.problem("dealer", "import.conflicting_rows", message.clone());
-            }
-            if row.raw("order_date") != date_cell {
-                row.problem("order_date", "import.conflicting_rows", message);
+            let dealer_differs = row.raw_cell("dealer") != p.dealer_cell;
+            let date_differs = row.raw_cell("order_date") != p.date_cell;
+            if dealer_differs || date_differs {
+                let message = format!("row {at} gives this order a different value");
+                if dealer_differs {
+                    row.problem("dealer", "import.conflicting_rows", message.clone());
+                }
+                if date_differs {
+                    row.problem("order_date", "import.conflicting_rows", message);
+                }
             }
         } else {
-            let dealer_code = row.required("dealer");
+            let dealer_code = row.required_cell("dealer");
             let order_date = row
-                .required("order_date")
+                .required_cell("order_date")
                 .and_then(|_| row.date("order_date"));
-            let dealer = match &dealer_code {
+            let dealer = match dealer_code {
                 Some(code) => self.dealer_by_code(tx, row, "dealer", code).await?,
                 None => None,
             };
             self.orders.pending = Some(PendingOrder {
-                number,
+                number: number.to_string(),
                 rows: Vec::new(),
                 dealer_cell: row.raw("dealer"),
                 date_cell: row.raw("order_date"),
@@ -105,14 +105,14 @@ impl Importer<'_> {
                 problems: Vec::new(),
             });
         }
-        let product = row.required("product");
+        let product = row.required_cell("product");
         let quantity = row
             .required("quantity")
             .and_then(|_| row.quantity("quantity"));
         let price = row
             .required("unit_price")
             .and_then(|_| row.money("unit_price"));
-        let product_id = match &product {
+        let product_id = match product {
             Some(code) => self.product_by_code(tx, row, "product", code).await?,
             None => None,
         };
