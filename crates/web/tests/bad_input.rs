@@ -1467,3 +1467,56 @@ async fn malformed_list_filters_are_422_naming_the_filter() {
         assert_eq!(res.status(), 200, "{query}");
     }
 }
+
+/// The orders page and its export refuse a date filter that is not a date, as the API does:
+/// 422 with the message next to the filters and the typed text kept, no order listed (dropping
+/// the filter would list every order); a good date still filters.
+#[tokio::test]
+async fn orders_page_refuses_a_date_filter_that_is_not_a_date() {
+    let t = TestApp::spawn().await;
+    let c = t.sign_in_demo("desk").await;
+    let get = |path: &str| {
+        let c = c.clone();
+        let url = t.url(path);
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap())
+        }
+    };
+    let (status, all) = get("/orders").await;
+    assert_eq!(status, 200);
+    assert!(
+        all.contains("data-testid=\"order-row\""),
+        "the desk sees orders"
+    );
+
+    for (query, typed) in [("from=garbage", "garbage"), ("to=2026-13-01", "2026-13-01")] {
+        let (status, page) = get(&format!("/orders?{query}")).await;
+        assert_eq!(status, 422, "{query}");
+        assert!(page.contains("data-testid=\"filter-error\""), "{query}");
+        // in the person's language
+        assert!(
+            page.contains("请输入有效日期，例如 2025-03-31。")
+                || page.contains("Enter a date like 2025-03-31."),
+            "{query}"
+        );
+        assert!(
+            page.contains(&format!("value=\"{typed}\"")),
+            "{query}: the typed text stays"
+        );
+        assert!(
+            !page.contains("data-testid=\"order-row\""),
+            "{query}: nothing listed"
+        );
+        let (status, _) = get(&format!("/orders/export?format=csv&{query}")).await;
+        assert_eq!(status, 422, "export {query}");
+    }
+    let (status, later) = get("/orders?from=2999-01-01").await;
+    assert_eq!(status, 200);
+    assert!(!later.contains("data-testid=\"filter-error\""));
+    assert!(
+        !later.contains("data-testid=\"order-row\""),
+        "no order is that late"
+    );
+}

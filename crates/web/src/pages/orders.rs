@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use salesos_app::orders::{self, Created, LineInput, NewOrderInput, OrderDetail};
-use salesos_app::{credit, shipments, AppError};
+use salesos_app::{credit, dates, shipments, AppError};
 use salesos_domain::roles::Capability;
 use salesos_domain::Money;
 use salesos_store::orders::{DealerFacts, OrderFilter, OrderRow, ProductFacts};
@@ -56,6 +56,8 @@ struct ListPage {
     q: String,
     from: String,
     to: String,
+    /// A filter that could not be applied (a date that is not one): said next to the filters.
+    error: Option<String>,
     export_query: String,
     pager: Pager,
     can_enter: bool,
@@ -79,39 +81,35 @@ pub struct ListQuery {
     format: String,
 }
 
-fn is_day(text: &str) -> bool {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
-}
-
 impl ListQuery {
-    fn filter(&self, limit: i64) -> OrderFilter {
-        let day = |d: &str| Some(d.trim().to_string()).filter(|d| is_day(d));
-        OrderFilter {
+    /// The filter, or why it cannot be applied: a date filter that is not a date is refused
+    /// (as the API refuses it), not dropped, which would list every order instead.
+    fn filter(&self, limit: i64) -> Result<OrderFilter, AppError> {
+        Ok(OrderFilter {
             status: Some(self.status.trim().to_string()).filter(|s| !s.is_empty()),
             text: Some(self.q.trim().to_string()).filter(|s| !s.is_empty()),
-            from: day(&self.from),
-            to: day(&self.to),
+            from: dates::parse_optional_day(Some(&self.from), "from")?,
+            to: dates::parse_optional_day(Some(&self.to), "to")?,
             limit,
             ..OrderFilter::default()
-        }
+        })
     }
+}
 
-    /// The filter as a query string, for the export links.
-    fn as_query(&self) -> String {
-        let f = self.filter(0);
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("q", f.text),
-            ("status", f.status),
-            ("from", f.from),
-            ("to", f.to),
-        ] {
-            if let Some(v) = v {
-                out.push(format!("{k}={}", crate::session::urlencode(&v)));
-            }
+/// A filter as a query string, for the pager's and the export links.
+fn query_of(f: &OrderFilter) -> String {
+    let mut out = Vec::new();
+    for (k, v) in [
+        ("q", &f.text),
+        ("status", &f.status),
+        ("from", &f.from),
+        ("to", &f.to),
+    ] {
+        if let Some(v) = v {
+            out.push(format!("{k}={}", crate::session::urlencode(v)));
         }
-        out.join("&")
     }
+    out.join("&")
 }
 
 pub async fn list(
@@ -120,19 +118,28 @@ pub async fn list(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    let mut pager = Pager::new("/orders", &q.page, q.as_query(), PAGE_ROWS);
-    let filter = OrderFilter {
-        offset: pager.offset(),
-        ..q.filter(pager.limit())
+    let (filter, mut refused) = match q.filter(0) {
+        Ok(f) => (f, None),
+        Err(e) => (OrderFilter::default(), Some(e)),
     };
+    let mut pager = Pager::new("/orders", &q.page, query_of(&filter), PAGE_ROWS);
     let status = filter.status.clone();
-    let rows = match orders::list(&s.app, &pa.actor, &filter).await {
-        Ok(r) => pager.keep(r),
-        Err(e @ AppError::Invalid(_)) if pa.actor.can(Capability::ViewOrders) => {
-            let _ = e;
-            Vec::new()
+    let rows = if refused.is_some() {
+        Vec::new()
+    } else {
+        let page = OrderFilter {
+            offset: pager.offset(),
+            limit: pager.limit(),
+            ..filter.clone()
+        };
+        match orders::list(&s.app, &pa.actor, &page).await {
+            Ok(r) => pager.keep(r),
+            Err(e @ AppError::Invalid(_)) => {
+                refused = Some(e);
+                Vec::new()
+            }
+            Err(e) => return fail(&pa, e),
         }
-        Err(e) => return fail(&pa, e),
     };
     let tr = pa.tr();
     let statuses = salesos_domain::orders::Status::ALL
@@ -145,17 +152,23 @@ pub async fn list(
             )
         })
         .collect();
-    render(&ListPage {
+    let page = ListPage {
         orders: rows.iter().map(|o| order_line(&tr, o)).collect(),
         statuses,
-        export_query: q.as_query(),
+        export_query: query_of(&filter),
         pager,
-        from: filter.from.clone().unwrap_or_default(),
-        to: filter.to.clone().unwrap_or_default(),
+        // what the person typed, also when it was refused
+        from: q.from.trim().to_string(),
+        to: q.to.trim().to_string(),
+        error: refused.as_ref().map(|e| message_of(e, &tr)),
         q: q.q,
         can_enter: pa.actor.can(Capability::EnterOrders),
         l: Layout::new(&pa, "orders.title", "/orders"),
-    })
+    };
+    match &refused {
+        Some(e) => (status_of(e), render(&page)).into_response(),
+        None => render(&page),
+    }
 }
 
 #[derive(Template)]
@@ -703,7 +716,10 @@ pub async fn export(
     let q = q.map(|q| q.0).unwrap_or_default();
     let format = crate::export::ExportFormat::parse(q.format.trim())
         .unwrap_or(crate::export::ExportFormat::Xlsx);
-    let filter = q.filter(BATCH);
+    let filter = match q.filter(BATCH) {
+        Ok(f) => f,
+        Err(e) => return fail(&pa, e),
+    };
     // every page of the list, not only the one on screen
     let rows = crate::export::all_rows(|limit, offset| {
         let mut page = filter.clone();
